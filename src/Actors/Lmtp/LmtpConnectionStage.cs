@@ -1,0 +1,261 @@
+using Akka.Actor;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using SmtpCollector.Protocol.Lmtp;
+
+namespace SmtpCollector.Actors.Lmtp;
+
+/// <summary>
+/// The TCP side of one LMTP connection: frames the input into command lines, dot-unstuffed DATA or BDAT chunks
+/// (as the session says), hands each to the session actor and writes the session's replies. An over-long line is
+/// reported, never a stream failure. One input event is outstanding at a time and replies a client does not read are
+/// bounded, so a slow sink or a slow client stops the reading here and TCP pushes back to the client.
+/// </summary>
+public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServerSettings settings)
+    : GraphStage<FlowShape<ByteString, ByteString>>
+{
+    private IActorRef Session { get; } = session;
+    private string Peer { get; } = peer;
+    private LmtpServerSettings Settings { get; } = settings;
+
+    private readonly Inlet<ByteString> _in = new("lmtp.in");
+    private readonly Outlet<ByteString> _out = new("lmtp.out");
+
+    public override FlowShape<ByteString, ByteString> Shape => new(_in, _out);
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : TimerGraphStageLogic
+    {
+        private static readonly ByteString CarriageReturn = ByteString.FromBytes("\r"u8.ToArray());
+        private readonly LmtpConnectionStage _stage;
+        private ByteString _input = ByteString.Empty;
+        private ByteString _output = ByteString.Empty;
+        private ReadMode _mode = ReadMode.Command;
+        private CommandLineFramer _lines;
+        private DotUnstuffer _data;
+        private ChunkReader _chunk;
+        private bool _awaitingSession;
+        private bool _inputFinished;
+        private bool _closing;
+        // Nothing left to frame until more bytes arrive: the moment to write the replies of a pipelined group.
+        private bool _starved = true;
+        private StageActor? _self;
+
+        public Logic(LmtpConnectionStage stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            _lines = new CommandLineFramer(stage.Settings.Limits.MaxCommandLineBytes);
+            SetHandler(stage._in, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish, onUpstreamFailure: _ => CompleteStage());
+            SetHandler(stage._out, onPull: OnPull, onDownstreamFinish: _ => CompleteStage());
+        }
+
+        public override void PreStart()
+        {
+            _self = GetStageActor(OnMessage);
+            _self.Watch(_stage.Session);
+            _stage.Session.Tell(new ConnectionOpened(_self.Ref, _stage.Peer), _self.Ref);
+            Pull(_stage._in);
+        }
+
+        public override void PostStop() => _stage.Session.Tell(new ConnectionClosed(), _self?.Ref ?? ActorRefs.NoSender);
+
+        private void OnPush()
+        {
+            var chunk = Grab(_stage._in);
+            // A partial command line is all that is ever left over; joining it to the new bytes copies at most a line's worth plus one read.
+            _input = _input.IsEmpty ? chunk : _input.Concat(chunk).Compact();
+            _starved = false;
+            Process();
+        }
+
+        private void OnUpstreamFinish()
+        {
+            _inputFinished = true;
+            Process();
+        }
+
+        private void OnMessage((IActorRef Sender, object Message) envelope)
+        {
+            switch (envelope.Message)
+            {
+                case ContinueReading next:
+                    _awaitingSession = false;
+                    Enqueue(next.Replies);
+                    SwitchTo(next.Mode, next.ChunkSize);
+                    Process();
+                    break;
+                case WriteReplies write:
+                    Enqueue(write.Replies);
+                    Flush();
+                    break;
+                case WriteAndClose close:
+                    Enqueue(close.Replies);
+                    BeginClose();
+                    break;
+                case Terminated:
+                    if (!_closing)
+                    {
+                        Enqueue(ByteString.FromString(Replies.InternalError.ToString()));
+                        BeginClose();
+                    }
+                    break;
+            }
+        }
+
+        private void SwitchTo(ReadMode mode, long chunkSize)
+        {
+            if (mode != _mode || mode is ReadMode.Chunk or ReadMode.DiscardChunk)
+            {
+                _data = default;
+                _chunk = new ChunkReader(chunkSize);
+            }
+            _mode = mode;
+        }
+
+        private void Process()
+        {
+            while (!_awaitingSession && !_closing && _output.Count < _stage.Settings.MaxPendingReplyBytes)
+            {
+                if (!Step())
+                {
+                    _starved = true;
+                    break;
+                }
+                _starved = false;
+            }
+
+            if (_closing)
+                return;
+            if (_starved && _inputFinished)
+            {
+                // The client is done sending; whatever it left unfinished (a partial line or message) is dropped.
+                BeginClose();
+                return;
+            }
+            if (_starved && !HasBeenPulled(_stage._in))
+                Pull(_stage._in);
+            Flush();
+        }
+
+        /// <summary>Frames one input event out of the buffered input and sends it to the session; false when more input is needed.</summary>
+        private bool Step()
+        {
+            switch (_mode)
+            {
+                case ReadMode.Command:
+                    return StepCommand();
+                case ReadMode.Data:
+                    return StepData();
+                default:
+                    return StepChunk();
+            }
+        }
+
+        private bool StepCommand()
+        {
+            if (_input.IsEmpty)
+                return false;
+            var scan = _lines.Scan(_input.ToReadOnlySpan());
+            switch (scan.Kind)
+            {
+                case LineScanKind.Line:
+                    Send(new CommandLineReceived(_input.Slice(0, scan.LineLength), scan.BareLineFeed));
+                    break;
+                case LineScanKind.TooLong:
+                    Send(new CommandLineTooLong());
+                    break;
+            }
+            _input = _input.Slice(scan.Consumed);
+            return scan.Kind != LineScanKind.Incomplete;
+        }
+
+        private bool StepData()
+        {
+            if (_input.IsEmpty)
+                return false;
+            var slices = new List<ByteString>(2);
+            var ended = false;
+            while (!_input.IsEmpty && !ended)
+            {
+                var scan = _data.Scan(_input.ToReadOnlySpan());
+                if (scan.HeldCarriageReturn)
+                    slices.Add(CarriageReturn);
+                if (scan.Length > 0)
+                    slices.Add(_input.Slice(scan.Start, scan.Length));
+                _input = _input.Slice(scan.Consumed);
+                ended = scan.Ended;
+            }
+            Send(new BodyBytesReceived(slices, ended));
+            return true;
+        }
+
+        private bool StepChunk()
+        {
+            if (_input.IsEmpty && !_chunk.Done)
+                return false;
+            var take = _chunk.Take(_input.Count);
+            var slice = _input.Slice(0, take);
+            _input = _input.Slice(take);
+            if (_mode == ReadMode.DiscardChunk)
+            {
+                if (!_chunk.Done)
+                    return true;
+                Send(new BodyBytesReceived([], true));
+                return true;
+            }
+            Send(new BodyBytesReceived(take > 0 ? [slice] : [], _chunk.Done));
+            return true;
+        }
+
+        private void Send(object inputEvent)
+        {
+            _awaitingSession = true;
+            _stage.Session.Tell(inputEvent, _self!.Ref);
+        }
+
+        private void Enqueue(ByteString replies)
+        {
+            if (!replies.IsEmpty)
+                _output = _output.IsEmpty ? replies : _output.Concat(replies);
+        }
+
+        private void OnPull()
+        {
+            Flush();
+            if (!_closing)
+                Process();
+        }
+
+        /// <summary>
+        /// Writes the pending replies as one write. While more buffered commands wait to be answered, replies are held back,
+        /// so that a pipelined group is answered in one write (RFC 2920 3.2), unless they pile up.
+        /// </summary>
+        private void Flush()
+        {
+            if (!IsAvailable(_stage._out))
+                return;
+            var groupAnswered = _closing || _starved || _mode != ReadMode.Command
+                || _output.Count >= _stage.Settings.MaxPendingReplyBytes;
+            if (!_output.IsEmpty && groupAnswered)
+            {
+                Push(_stage._out, _output);
+                _output = ByteString.Empty;
+            }
+            if (_closing && _output.IsEmpty)
+                CompleteStage();
+        }
+
+        private void BeginClose()
+        {
+            if (_closing)
+                return;
+            _closing = true;
+            ScheduleOnce("close-grace", _stage.Settings.CloseGrace);
+            Flush();
+        }
+
+        protected override void OnTimer(object timerKey) => CompleteStage();
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using SmtpCollector.Protocol.Lmtp;
+using Tcp = Akka.Streams.Dsl.Tcp;
+
+namespace SmtpCollector.Actors.Lmtp;
+
+/// <summary>
+/// Binds the LMTP port and gives every connection its own session actor and connection stage. Sessions are children
+/// stopped on failure: a session that breaks takes only its own connection down (its stage answers 421 and closes).
+/// </summary>
+public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
+{
+    private readonly LmtpServerSettings _settings;
+    private readonly IActorRef _sink;
+    private readonly InFlightBudget _budget;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IMaterializer _materializer;
+    private readonly List<IActorRef> _waitingForBinding = [];
+    private Tcp.ServerBinding? _binding;
+    private string? _failure;
+    private IActorRef? _stopRequester;
+    private long _connectionCount;
+
+    public LmtpListenerActor(LmtpServerSettings settings, IActorRef sink)
+    {
+        _settings = settings;
+        _sink = sink;
+        _budget = new InFlightBudget(settings.MaxInFlightBytes);
+        _materializer = Context.Materializer();
+
+        Receive<Bound>(OnBound);
+        Receive<BindFailed>(OnBindFailed);
+        Receive<Accepted>(OnAccepted);
+        Receive<GetBinding>(_ => ReplyBinding(Sender));
+        Receive<StopListening>(_ => OnStop());
+        Receive<Terminated>(_ => CheckDrained());
+        Receive<DrainDeadline>(_ => CutOff());
+        Receive<Unbound>(_ => { });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(LmtpServerSettings settings, IActorRef sink) =>
+        Akka.Actor.Props.Create(() => new LmtpListenerActor(settings, sink));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        Context.System.TcpStream()
+            .Bind(_settings.Host, _settings.Port, backlog: 256, halfClose: true)
+            .To(Sink.ForEach<Tcp.IncomingConnection>(connection => self.Tell(new Accepted(connection))))
+            .Run(_materializer)
+            .PipeTo(self, success: binding => new Bound(binding), failure: ex => new BindFailed(ex));
+    }
+
+    private void OnBound(Bound bound)
+    {
+        _binding = bound.Binding;
+        _log.Info("LMTP listening on {0}", bound.Binding.LocalAddress);
+        if (bound.Binding.LocalAddress is System.Net.IPEndPoint { Address: var address } && !System.Net.IPAddress.IsLoopback(address))
+            _log.Warning("LMTP is listening on a non-loopback address ({0}): anyone who reaches it can inject mail. Keep it on loopback or a private container network.", address);
+        foreach (var waiting in _waitingForBinding)
+            ReplyBinding(waiting);
+        _waitingForBinding.Clear();
+    }
+
+    private void OnBindFailed(BindFailed failed)
+    {
+        _failure = $"cannot listen on {_settings.Host}:{_settings.Port}: {failed.Cause.Message}";
+        _log.Error(_failure);
+        foreach (var waiting in _waitingForBinding)
+            ReplyBinding(waiting);
+        _waitingForBinding.Clear();
+    }
+
+    private void ReplyBinding(IActorRef asker)
+    {
+        if (_binding is { } binding)
+            asker.Tell(new ListenerBound(binding.LocalAddress));
+        else if (_failure is not null)
+            asker.Tell(new ListenerFailed(_failure));
+        else
+            _waitingForBinding.Add(asker);
+    }
+
+    private void OnAccepted(Accepted accepted)
+    {
+        var connection = accepted.Connection;
+        var peer = connection.RemoteAddress.ToString() ?? "unknown";
+        var sessions = Context.GetChildren().Count();
+        if (_stopRequester is not null || sessions >= _settings.MaxConnections)
+        {
+            var reply = _stopRequester is not null ? Replies.ShuttingDown : Replies.TooManyConnections;
+            if (_stopRequester is null)
+                _log.Warning("refusing connection from {0}: {1} sessions already (max_connections)", peer, sessions);
+            connection.HandleWith(
+                Flow.FromSinkAndSource(Sink.Cancelled<ByteString>(), Source.Single(ByteString.FromString(reply.ToString(), Encoding.UTF8))),
+                _materializer);
+            return;
+        }
+
+        var session = Context.ActorOf(LmtpSessionActor.Props(_settings, _sink, _budget), $"session-{++_connectionCount}");
+        Context.Watch(session);
+        connection.HandleWith(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings)), _materializer);
+    }
+
+    private void OnStop()
+    {
+        if (_stopRequester is not null)
+            return;
+        _stopRequester = Sender;
+        _binding?.Unbind().PipeTo(Self, success: () => Unbound.Instance, failure: _ => Unbound.Instance);
+        var sessions = Context.GetChildren().ToList();
+        _log.Info("LMTP stopping: {0} sessions open, deadline {1}", sessions.Count, _settings.ShutdownDeadline);
+        foreach (var session in sessions)
+            session.Tell(new Drain());
+        Timers.StartSingleTimer("drain", DrainDeadline.Instance, _settings.ShutdownDeadline);
+        CheckDrained();
+    }
+
+    private void CheckDrained()
+    {
+        if (_stopRequester is null || Context.GetChildren().Any())
+            return;
+        Timers.Cancel("drain");
+        _stopRequester.Tell(new ListenerStopped(0));
+    }
+
+    private void CutOff()
+    {
+        var remaining = Context.GetChildren().ToList();
+        _log.Warning("LMTP shutdown deadline passed: closing {0} sessions still busy", remaining.Count);
+        foreach (var session in remaining)
+            Context.Stop(session);
+        _stopRequester?.Tell(new ListenerStopped(remaining.Count));
+    }
+
+    private sealed record Bound(Tcp.ServerBinding Binding);
+
+    private sealed record BindFailed(Exception Cause);
+
+    private sealed record Accepted(Tcp.IncomingConnection Connection);
+
+    private sealed record Unbound
+    {
+        public static readonly Unbound Instance = new();
+    }
+
+    private sealed record DrainDeadline
+    {
+        public static readonly DrainDeadline Instance = new();
+    }
+}

@@ -1,0 +1,285 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using SmtpCollector.Actors.Publishing;
+using SmtpCollector.Protocol.Lmtp;
+using SmtpCollector.Protocol.Payload;
+
+namespace SmtpCollector.Actors.Lmtp;
+
+/// <summary>
+/// One LMTP connection: drives the protocol machine (<see cref="LmtpSession"/>) with the input events of its connection
+/// stage, collects and hashes the message, hands it to the sink and answers each recipient with the sink's verdict.
+/// Every input event is answered with <see cref="ContinueReading"/> only when the session is ready for the next one,
+/// so a slow sink or an exhausted memory budget stops the reading of this connection, and nothing else.
+/// </summary>
+public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan BudgetRetryInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly LmtpServerSettings _settings;
+    private readonly IActorRef _sink;
+    private readonly InFlightBudget _budget;
+    private readonly LmtpSession _session;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef _connection = ActorRefs.Nobody;
+    private string _peer = "";
+    private ReadMode _mode = ReadMode.Command;
+    private MessageBodyBuilder? _body;
+    private long _reserved;
+    private bool _outOfMemory;
+    private BodyBytesReceived? _waitingForBudget;
+    private DateTime _budgetDeadline;
+    private bool _draining;
+
+    public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget)
+    {
+        _settings = settings;
+        _sink = sink;
+        _budget = budget;
+        _session = new LmtpSession(settings.SessionSettings);
+
+        Receive<ConnectionOpened>(OnOpened);
+        Receive<CommandLineReceived>(m => Apply(_session.HandleLine(m.Line.ToReadOnlySpan(), m.BareLineFeed)));
+        Receive<CommandLineTooLong>(_ => Apply(_session.HandleLineTooLong()));
+        Receive<BodyBytesReceived>(OnBody);
+        Receive<RetryBudget>(_ => RetryWaitingBody());
+        Receive<DeliveryFinished>(OnDelivered);
+        Receive<IdleTimedOut>(_ => OnIdle());
+        Receive<Drain>(_ => OnDrain());
+        Receive<ConnectionClosed>(_ => Context.Stop(Self));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget) =>
+        Akka.Actor.Props.Create(() => new LmtpSessionActor(settings, sink, budget));
+
+    protected override void PostStop()
+    {
+        // The sink may still hold a message it was handed; what the budget tracks is the session's own share.
+        ReleaseBody();
+        base.PostStop();
+    }
+
+    private void OnOpened(ConnectionOpened opened)
+    {
+        _connection = opened.Connection;
+        _peer = opened.Peer;
+        _connection.Tell(new WriteReplies(Encode([_session.Greeting])));
+        RestartIdleTimer();
+        if (_draining)
+            OnDrain();
+    }
+
+    private void OnBody(BodyBytesReceived received)
+    {
+        if (_mode == ReadMode.DiscardChunk)
+        {
+            Apply(_session.ChunkEnded(BodyStatus.Complete));
+            return;
+        }
+
+        if (!_outOfMemory && !TryKeep(received))
+        {
+            _waitingForBudget = received;
+            _budgetDeadline = DateTime.UtcNow + _settings.InFlightWait;
+            Timers.Cancel(IdleTimerKey);
+            Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
+            return;
+        }
+        Continue(received);
+    }
+
+    private void RetryWaitingBody()
+    {
+        if (_waitingForBudget is not { } received)
+            return;
+        if (!TryKeep(received))
+        {
+            if (DateTime.UtcNow < _budgetDeadline)
+            {
+                Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
+                return;
+            }
+            // Still no room: read the rest of the message without keeping it, and refuse it with 452 4.3.1.
+            _log.Warning("Memory budget for messages in flight ({0} bytes) exhausted for {1}; message from {2} will get 452", _budget.Capacity, _settings.InFlightWait, _peer);
+            _outOfMemory = true;
+        }
+        _waitingForBudget = null;
+        Continue(received);
+    }
+
+    private bool TryKeep(BodyBytesReceived received)
+    {
+        var body = _body!;
+        var count = 0;
+        foreach (var slice in received.Slices)
+            count += slice.Count;
+        var needed = body.CapacityNeededFor(count);
+        if (needed > 0 && !_budget.TryReserve(needed))
+            return false;
+        _reserved += needed;
+        foreach (var slice in received.Slices)
+            body.Append(slice.ToReadOnlySpan());
+        return true;
+    }
+
+    private void Continue(BodyBytesReceived received)
+    {
+        if (!received.Ended)
+        {
+            RestartIdleTimer();
+            _connection.Tell(new ContinueReading(ByteString.Empty, _mode));
+            return;
+        }
+        var status = _outOfMemory ? BodyStatus.NoMemory : _body!.TooBig ? BodyStatus.TooBig : BodyStatus.Complete;
+        Apply(_mode == ReadMode.Data ? _session.DataEnded(status) : _session.ChunkEnded(status));
+    }
+
+    private void Apply(SessionStep step)
+    {
+        var replies = Encode(step.Replies);
+        if (_body is not null && _session.State is LmtpState.Greeted or LmtpState.Ready)
+            ReleaseBody();
+
+        switch (step.Action)
+        {
+            case SessionAction.ReadCommand when _draining:
+                Close(_session.Close(Replies.ShuttingDown), replies);
+                break;
+            case SessionAction.ReadCommand:
+                Read(replies, ReadMode.Command);
+                break;
+            case SessionAction.ReadData:
+                StartBody();
+                Read(replies, ReadMode.Data);
+                break;
+            case SessionAction.ReadChunk:
+                if (_body is null)
+                    StartBody();
+                Read(replies, ReadMode.Chunk, step.ChunkSize);
+                break;
+            case SessionAction.DiscardChunk:
+                Read(replies, ReadMode.DiscardChunk, step.ChunkSize);
+                break;
+            case SessionAction.Deliver:
+                Deliver();
+                break;
+            case SessionAction.Close:
+                Close(step, ByteString.Empty);
+                break;
+        }
+    }
+
+    private void Read(ByteString replies, ReadMode mode, long chunkSize = 0)
+    {
+        _mode = mode;
+        RestartIdleTimer();
+        _connection.Tell(new ContinueReading(replies, mode, chunkSize));
+    }
+
+    private void Close(SessionStep closing, ByteString before)
+    {
+        Timers.CancelAll();
+        _connection.Tell(new WriteAndClose(before.Concat(Encode(closing.Replies))));
+        Context.Stop(Self);
+    }
+
+    private void StartBody()
+    {
+        _outOfMemory = false;
+        _body = new MessageBodyBuilder(_settings.Limits.MaxMessageBytes, _session.Parameters.Size);
+    }
+
+    private void ReleaseBody()
+    {
+        _budget.Release(_reserved);
+        _reserved = 0;
+        _body = null;
+    }
+
+    private void Deliver()
+    {
+        Timers.Cancel(IdleTimerKey);
+        var (body, sha256) = _body!.Build();
+        var envelope = new MessageEnvelope(
+            _session.Sender ?? "",
+            [.. _session.Recipients],
+            _session.Xforward,
+            _session.ClientName,
+            _peer,
+            DateTimeOffset.UtcNow);
+        var message = new ReceivedMessage(body, sha256, envelope);
+        _sink.Ask<object>(new StoreMessage(message), _settings.SinkDeadline)
+            .PipeTo(Self,
+                success: answer => answer switch
+                {
+                    MessageStored => new DeliveryFinished(message, Replies.Delivered(sha256), "stored"),
+                    MessageNotStored refused => new DeliveryFinished(message, refused.Verdict, refused.Reason),
+                    _ => new DeliveryFinished(message, Replies.SinkFailed, $"unexpected answer {answer.GetType().Name}"),
+                },
+                failure: ex => ex is AskTimeoutException
+                    ? new DeliveryFinished(message, Replies.SinkTimedOut, $"no answer from the sink within {_settings.SinkDeadline}")
+                    : new DeliveryFinished(message, Replies.SinkFailed, ex.Message));
+    }
+
+    private void OnDelivered(DeliveryFinished finished)
+    {
+        var message = finished.Message;
+        _log.Info($"message sha256={message.Sha256} size={message.Body.Length} recipients={string.Join(",", message.Envelope.Recipients)} " +
+            $"peer={_peer} client={message.Envelope.Xforward.GetValueOrDefault("ADDR", "-")} outcome={finished.Outcome} reply={finished.Verdict.Code} {finished.Verdict.Enhanced}");
+        ReleaseBody();
+        Apply(_session.Delivered(finished.Verdict));
+    }
+
+    private void OnIdle()
+    {
+        if (_session.State == LmtpState.Delivering || _waitingForBudget is not null)
+            return;
+        _log.Info("idle timeout for {0} in state {1}", _peer, _session.State);
+        Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);
+    }
+
+    private void OnDrain()
+    {
+        _draining = true;
+        if (_connection.IsNobody())
+            return;
+        // A message being received or stored is finished first; Apply closes the session after its replies.
+        if (_session.State is not (LmtpState.ReadingMessage or LmtpState.Delivering))
+            Close(_session.Close(Replies.ShuttingDown), ByteString.Empty);
+    }
+
+    private void RestartIdleTimer()
+    {
+        var timeout = _mode == ReadMode.Command ? _settings.CommandIdleTimeout : _settings.DataIdleTimeout;
+        Timers.StartSingleTimer(IdleTimerKey, IdleTimedOut.Instance, timeout);
+    }
+
+    private static ByteString Encode(IReadOnlyList<Reply> replies)
+    {
+        if (replies.Count == 0)
+            return ByteString.Empty;
+        var text = new StringBuilder();
+        foreach (var reply in replies)
+            text.Append(reply.ToString());
+        return ByteString.FromString(text.ToString(), Encoding.UTF8);
+    }
+
+    private const string IdleTimerKey = "idle";
+    private const string BudgetTimerKey = "budget";
+
+    private sealed record DeliveryFinished(ReceivedMessage Message, Reply Verdict, string Outcome);
+
+    private sealed record IdleTimedOut
+    {
+        public static readonly IdleTimedOut Instance = new();
+    }
+
+    private sealed record RetryBudget
+    {
+        public static readonly RetryBudget Instance = new();
+    }
+}

@@ -1,0 +1,45 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace SmtpCollector.Actors.Lmtp;
+
+/// <summary>How the connection stage reads its input next.</summary>
+public enum ReadMode
+{
+    Command,
+    Data,
+    Chunk,
+    DiscardChunk,
+}
+
+// From the connection stage to the session actor. The stage sends one input event at a time and reads
+// nothing more until the session answers it with ContinueReading: that is the session's backpressure.
+
+/// <summary>The connection is up; <paramref name="Connection"/> takes the session's replies.</summary>
+public sealed record ConnectionOpened(IActorRef Connection, string Peer);
+
+public sealed record CommandLineReceived(ByteString Line, bool BareLineFeed);
+
+public sealed record CommandLineTooLong;
+
+/// <summary>Message bytes (dot-unstuffed DATA, or BDAT chunk bytes), as slices of what was read; <paramref name="Ended"/>: the body or chunk is complete.</summary>
+public sealed record BodyBytesReceived(IReadOnlyList<ByteString> Slices, bool Ended);
+
+public sealed record ConnectionClosed : IDeadLetterSuppression;
+
+// From the session actor to the connection stage.
+
+/// <summary>Send <paramref name="Replies"/>, then read the next input event in <paramref name="Mode"/>.</summary>
+public sealed record ContinueReading(ByteString Replies, ReadMode Mode, long ChunkSize = 0);
+
+/// <summary>Send replies now, without reading on (the greeting).</summary>
+public sealed record WriteReplies(ByteString Replies);
+
+/// <summary>Send the last replies and close the connection.</summary>
+public sealed record WriteAndClose(ByteString Replies);
+
+// From the listener.
+
+/// <summary>The server is shutting down: finish the message in hand, if any, then close with 421.</summary>
+public sealed record Drain;

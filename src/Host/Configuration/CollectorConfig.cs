@@ -1,0 +1,34 @@
+namespace SmtpCollector.Host.Configuration;
+
+/// <summary>
+/// The YAML configuration file, key for key (snake_case in the file). Every key is optional; the defaults are the
+/// documented ones (README, "Configuration"), and the command line overrides the file.
+/// </summary>
+public sealed class CollectorConfig
+{
+    /// <summary>HOST:PORT to listen on for LMTP.</summary>
+    public string Listen { get; set; } = "127.0.0.1:2424";
+
+    /// <summary>The name in the greeting and the LHLO reply; the machine's name when empty.</summary>
+    public string Hostname { get; set; } = "";
+
+    /// <summary>Trap domains: recipients in these domains and their subdomains are accepted, others get 550 5.1.2. Empty: every domain.</summary>
+    public List<string> Domains { get; set; } = [];
+
+    /// <summary><c>file:PATH</c> (json lines, synced before 250) or <c>raw:DIR</c> (one <c>&lt;sha256&gt;.eml</c> per message).</summary>
+    public string Sink { get; set; } = "file:messages.jsonl";
+
+    /// <summary>Add the envelope (sender, recipients, XFORWARD client, LHLO name, time) to each json payload.</summary>
+    public bool Envelope { get; set; } = true;
+
+    public int MaxCommandLineBytes { get; set; } = 512;
+    public long MaxMessageBytes { get; set; } = 26_214_400;
+    public int MaxRecipients { get; set; } = 1000;
+    public int MaxConnections { get; set; } = 100;
+    public double CommandIdleTimeoutSeconds { get; set; } = 300;
+    public double DataIdleTimeoutSeconds { get; set; } = 180;
+    public double SinkDeadlineSeconds { get; set; } = 60;
+    public long MaxInFlightBytes { get; set; } = 268_435_456;
+    public double InFlightWaitSeconds { get; set; } = 30;
+    public double ShutdownDeadlineSeconds { get; set; } = 30;
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Protocol.Lmtp;
+
+namespace SmtpCollector.Host.Configuration;
+
+public enum SinkKind
+{
+    File,
+    Raw,
+}
+
+public sealed record SinkOptions(SinkKind Kind, string Path, bool Envelope)
+{
+    public static SinkOptions Parse(string value, bool envelope, string source)
+    {
+        var colon = value.IndexOf(':');
+        var scheme = colon < 0 ? "" : value[..colon];
+        var path = colon < 0 ? "" : value[(colon + 1)..];
+        if (path.Length == 0 || scheme is not ("file" or "raw"))
+            throw new ConfigException($"{source}: sink '{value}' is not file:PATH or raw:DIR");
+        return new SinkOptions(scheme == "file" ? SinkKind.File : SinkKind.Raw, path, envelope);
+    }
+}
+
+/// <summary>The validated configuration: the file's values, overridden by the command line, turned into settings.</summary>
+public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
+{
+    public static CollectorOptions From(CollectorConfig config, string source)
+    {
+        var (host, port) = ParseListen(config.Listen, source);
+        TrapDomains domains;
+        try
+        {
+            domains = new TrapDomains(config.Domains);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigException($"{source}: domains: {ex.Message}");
+        }
+
+        var lmtp = new LmtpServerSettings
+        {
+            Host = host,
+            Port = port,
+            HostName = config.Hostname.Length > 0 ? config.Hostname : Dns.GetHostName(),
+            Domains = domains,
+            Limits = new LmtpLimits
+            {
+                MaxCommandLineBytes = AtLeast(config.MaxCommandLineBytes, 512, "max_command_line_bytes", source),
+                MaxMessageBytes = AtLeast(config.MaxMessageBytes, 1024, "max_message_bytes", source),
+                MaxRecipients = AtLeast(config.MaxRecipients, 1, "max_recipients", source),
+            },
+            MaxConnections = AtLeast(config.MaxConnections, 1, "max_connections", source),
+            CommandIdleTimeout = Seconds(config.CommandIdleTimeoutSeconds, "command_idle_timeout_seconds", source),
+            DataIdleTimeout = Seconds(config.DataIdleTimeoutSeconds, "data_idle_timeout_seconds", source),
+            SinkDeadline = Seconds(config.SinkDeadlineSeconds, "sink_deadline_seconds", source),
+            MaxInFlightBytes = AtLeast(config.MaxInFlightBytes, 64 * 1024, "max_in_flight_bytes", source),
+            InFlightWait = Seconds(config.InFlightWaitSeconds, "in_flight_wait_seconds", source),
+            ShutdownDeadline = Seconds(config.ShutdownDeadlineSeconds, "shutdown_deadline_seconds", source),
+        };
+        return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source));
+    }
+
+    public static (string Host, int Port) ParseListen(string listen, string source)
+    {
+        var colon = listen.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(listen.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+            throw new ConfigException($"{source}: listen '{listen}' is not HOST:PORT");
+        var host = listen[..colon].Trim('[', ']');
+        return (host, port);
+    }
+
+    private static T AtLeast<T>(T value, T minimum, string key, string source) where T : System.Numerics.INumber<T> =>
+        value >= minimum ? value : throw new ConfigException($"{source}: {key} must be at least {minimum}, is {value}");
+
+    private static TimeSpan Seconds(double value, string key, string source) =>
+        value > 0 && value <= 86_400 ? TimeSpan.FromSeconds(value) : throw new ConfigException($"{source}: {key} must be between 0 and 86400 seconds, is {value}");
+}

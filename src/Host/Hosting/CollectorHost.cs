@@ -1,0 +1,51 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Host.Configuration;
+using LogLevel = Akka.Event.LogLevel;
+
+namespace SmtpCollector.Host.Hosting;
+
+public static class CollectorHost
+{
+    public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
+        builder.Services.AddAkka("smtp-collector", akka => akka
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
+            .WithStoreSink(options.Sink)
+            .WithLmtpListener(options.Lmtp));
+
+        using var host = builder.Build();
+        await host.StartAsync(cancellation);
+
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
+        var listener = await registry.GetAsync<LmtpListener>(cancellation);
+        var bound = await listener.Ask<object>(new GetBinding(), TimeSpan.FromSeconds(30), cancellation);
+        if (bound is ListenerFailed failed)
+        {
+            await Console.Error.WriteLineAsync($"smtp-collector: {failed.Reason}");
+            await host.StopAsync(CancellationToken.None);
+            return 1;
+        }
+
+        await host.WaitForShutdownAsync(cancellation);
+        return 0;
+    }
+}

@@ -1,0 +1,30 @@
+using Akka.Actor;
+using Akka.Hosting;
+using SmtpCollector.Actors.Lmtp;
+
+namespace SmtpCollector.Host.Hosting;
+
+public static class LmtpHostingExtensions
+{
+    /// <summary>
+    /// The LMTP listener, handing messages to the registered <see cref="MessageSink"/>. On shutdown it stops accepting
+    /// first (CoordinatedShutdown's service-unbind phase) and lets sessions in the middle of a message finish.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithLmtpListener(this AkkaConfigurationBuilder builder, LmtpServerSettings settings)
+    {
+        var phaseTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(5);
+        return builder
+            .AddHocon($"akka.coordinated-shutdown.phases.service-unbind.timeout = {(int)phaseTimeout.TotalSeconds}s", HoconAddMode.Prepend)
+            .WithActors((system, registry, _) =>
+            {
+                var sink = registry.Get<MessageSink>();
+                var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink), "lmtp-listener");
+                registry.Register<LmtpListener>(listener);
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "lmtp-drain", async () =>
+                {
+                    await listener.Ask<ListenerStopped>(new StopListening(), phaseTimeout);
+                    return Akka.Done.Instance;
+                });
+            });
+    }
+}

@@ -1,0 +1,19 @@
+using Akka.Hosting;
+using SmtpCollector.Actors.Publishing;
+using SmtpCollector.Actors.Publishing.Stores;
+using SmtpCollector.Host.Configuration;
+
+namespace SmtpCollector.Host.Hosting;
+
+public static class StoreSinkHostingExtensions
+{
+    /// <summary>The durable local sink (json lines file or raw directory), registered as <see cref="MessageSink"/>.</summary>
+    public static AkkaConfigurationBuilder WithStoreSink(this AkkaConfigurationBuilder builder, SinkOptions sink) =>
+        builder.WithActors((system, registry, _) =>
+        {
+            IMessageStore store = sink.Kind == SinkKind.File
+                ? new JsonLinesFileStore(sink.Path, sink.Envelope)
+                : new RawDirectoryStore(sink.Path);
+            registry.Register<MessageSink>(system.ActorOf(StoreSinkActor.Props(store), "store-sink"));
+        });
+}
