@@ -106,11 +106,11 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
 
         private void SwitchTo(ReadMode mode, long chunkSize)
         {
-            if (mode != _mode || mode is ReadMode.Chunk or ReadMode.DiscardChunk)
-            {
+            // The same mode again is the session taking the next piece of a body or chunk in hand: carry on with it.
+            if (mode != _mode)
                 _data = default;
+            if (mode != _mode || _chunk.Done)
                 _chunk = new ChunkReader(chunkSize);
-            }
             _mode = mode;
         }
 
