@@ -64,6 +64,12 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
         private void OnPush()
         {
             var chunk = Grab(_stage._in);
+            if (_closing)
+            {
+                // Whatever a client sends after the last reply (garbage after QUIT) is read and dropped until it closes.
+                Pull(_stage._in);
+                return;
+            }
             // A partial command line is all that is ever left over; joining it to the new bytes copies at most a line's worth plus one read.
             _input = _input.IsEmpty ? chunk : _input.Concat(chunk).Compact();
             _starved = false;
@@ -73,6 +79,12 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
         private void OnUpstreamFinish()
         {
             _inputFinished = true;
+            if (_closing)
+            {
+                if (IsClosed(_stage._out))
+                    CompleteStage();
+                return;
+            }
             Process();
         }
 
@@ -243,8 +255,21 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
                 Push(_stage._out, _output);
                 _output = ByteString.Empty;
             }
-            if (_closing && _output.IsEmpty)
+            if (_closing && _output.IsEmpty && !IsClosed(_stage._out))
+                FinishOutput();
+        }
+
+        /// <summary>
+        /// Ends the output once the last reply is out. TCP then closes our side after flushing it, and the stage (and so the
+        /// session) ends when the client has closed too, or after the close grace: only then is the connection really done.
+        /// </summary>
+        private void FinishOutput()
+        {
+            Complete(_stage._out);
+            if (_inputFinished)
                 CompleteStage();
+            else if (!HasBeenPulled(_stage._in))
+                Pull(_stage._in);
         }
 
         private void BeginClose()

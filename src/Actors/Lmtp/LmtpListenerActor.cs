@@ -21,6 +21,8 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IMaterializer _materializer;
     private readonly List<IActorRef> _waitingForBinding = [];
+    // Not Context.GetChildren(): the materializer's stream supervisor is a child too.
+    private readonly HashSet<IActorRef> _sessions = [];
     private Tcp.ServerBinding? _binding;
     private string? _failure;
     private IActorRef? _stopRequester;
@@ -38,7 +40,11 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         Receive<Accepted>(OnAccepted);
         Receive<GetBinding>(_ => ReplyBinding(Sender));
         Receive<StopListening>(_ => OnStop());
-        Receive<Terminated>(_ => CheckDrained());
+        Receive<Terminated>(terminated =>
+        {
+            _sessions.Remove(terminated.ActorRef);
+            CheckDrained();
+        });
         Receive<DrainDeadline>(_ => CutOff());
         Receive<Unbound>(_ => { });
     }
@@ -95,7 +101,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     {
         var connection = accepted.Connection;
         var peer = connection.RemoteAddress.ToString() ?? "unknown";
-        var sessions = Context.GetChildren().Count();
+        var sessions = _sessions.Count;
         if (_stopRequester is not null || sessions >= _settings.MaxConnections)
         {
             var reply = _stopRequester is not null ? Replies.ShuttingDown : Replies.TooManyConnections;
@@ -109,6 +115,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 
         var session = Context.ActorOf(LmtpSessionActor.Props(_settings, _sink, _budget), $"session-{++_connectionCount}");
         Context.Watch(session);
+        _sessions.Add(session);
         connection.HandleWith(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings)), _materializer);
     }
 
@@ -117,10 +124,10 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         if (_stopRequester is not null)
             return;
         _stopRequester = Sender;
-        _binding?.Unbind().PipeTo(Self, success: () => Unbound.Instance, failure: _ => Unbound.Instance);
-        var sessions = Context.GetChildren().ToList();
-        _log.Info("LMTP stopping: {0} sessions open, deadline {1}", sessions.Count, _settings.ShutdownDeadline);
-        foreach (var session in sessions)
+        // New connections are answered 421 from now on. The port itself is released only once the sessions are done:
+        // in Akka.NET the accepted connections are children of the TCP listener, so unbinding would cut them off.
+        _log.Info("LMTP stopping: {0} sessions open, deadline {1}", _sessions.Count, _settings.ShutdownDeadline);
+        foreach (var session in _sessions)
             session.Tell(new Drain());
         Timers.StartSingleTimer("drain", DrainDeadline.Instance, _settings.ShutdownDeadline);
         CheckDrained();
@@ -128,20 +135,24 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 
     private void CheckDrained()
     {
-        if (_stopRequester is null || Context.GetChildren().Any())
+        if (_stopRequester is null || _sessions.Count > 0)
             return;
         Timers.Cancel("drain");
+        Unbind();
         _stopRequester.Tell(new ListenerStopped(0));
     }
 
     private void CutOff()
     {
-        var remaining = Context.GetChildren().ToList();
-        _log.Warning("LMTP shutdown deadline passed: closing {0} sessions still busy", remaining.Count);
-        foreach (var session in remaining)
+        _log.Warning("LMTP shutdown deadline passed: closing {0} sessions still busy", _sessions.Count);
+        foreach (var session in _sessions)
             Context.Stop(session);
-        _stopRequester?.Tell(new ListenerStopped(remaining.Count));
+        Unbind();
+        _stopRequester?.Tell(new ListenerStopped(_sessions.Count));
     }
+
+    private void Unbind() =>
+        _binding?.Unbind().PipeTo(Self, success: () => Unbound.Instance, failure: _ => Unbound.Instance);
 
     private sealed record Bound(Tcp.ServerBinding Binding);
 

@@ -184,7 +184,12 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         _connection.Tell(new WriteAndClose(before.Concat(Encode(closing.Replies))));
-        Context.Stop(Self);
+        // The session lives until its connection has closed, so that the listener counts (and drains) real connections.
+        Become(() =>
+        {
+            Receive<ConnectionClosed>(_ => Context.Stop(Self));
+            ReceiveAny(_ => { });
+        });
     }
 
     private void StartBody()
