@@ -94,7 +94,8 @@ public sealed record Mailbox(string LocalPart, string Domain, string AsciiDomain
             return domain[^1] == ']' && domain.Length > 2 && !domain.AsSpan(1, domain.Length - 2).ContainsAny("[]\\ ") ? domain.ToLowerInvariant() : null;
         try
         {
-            var ascii = Idn.GetAscii(domain.TrimEnd('.'));
+            // Lower-cased first: with InvariantGlobalization, IdnMapping does no UTS 46 case mapping, so "BÜCHER" would encode differently from "bücher".
+            var ascii = Idn.GetAscii(domain.TrimEnd('.').ToLowerInvariant());
             foreach (var c in ascii)
             {
                 if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'))
