@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace SmtpCollector.Host.Tests.Support;
+
+/// <summary>The real smtp-collector program, started as a child process on a port of its own choosing (127.0.0.1:0).</summary>
+public sealed partial class CollectorProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private CollectorProcess(Process process) => _process = process;
+
+    public IPEndPoint EndPoint { get; private set; } = null!;
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return string.Join('\n', _output);
+        }
+    }
+
+    public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "smtp-collector.dll");
+
+    /// <summary>Starts <c>smtp-collector lmtp</c> with <paramref name="arguments"/> (plus <c>--listen 127.0.0.1:0</c> unless given) and waits until it listens.</summary>
+    public static async Task<CollectorProcess> StartAsync(params string[] arguments)
+    {
+        var collector = Launch(["lmtp", .. arguments, .. arguments.Contains("--listen") ? Array.Empty<string>() : ["--listen", "127.0.0.1:0"]]);
+        using var deadline = new CancellationTokenSource(StartDeadline);
+        var exited = collector._process.WaitForExitAsync(deadline.Token);
+        var first = await Task.WhenAny(collector._listening.Task, exited);
+        if (first != collector._listening.Task)
+            throw new InvalidOperationException($"smtp-collector did not start listening:\n{collector.Output}");
+        collector.EndPoint = await collector._listening.Task;
+        return collector;
+    }
+
+    /// <summary>Runs the program to its end (bounded) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] arguments)
+    {
+        await using var collector = Launch(arguments);
+        using var deadline = new CancellationTokenSource(StartDeadline);
+        await collector._process.WaitForExitAsync(deadline.Token);
+        collector._process.WaitForExit();
+        return (collector._process.ExitCode, collector.Output);
+    }
+
+    private static CollectorProcess Launch(string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ProgramPath);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        var collector = new CollectorProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
+        collector._process.OutputDataReceived += (_, e) => collector.Record(e.Data);
+        collector._process.ErrorDataReceived += (_, e) => collector.Record(e.Data);
+        collector._process.Start();
+        collector._process.BeginOutputReadLine();
+        collector._process.BeginErrorReadLine();
+        return collector;
+    }
+
+    private void Record(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.Add(line);
+        if (ListeningLine().Match(line) is { Success: true } match)
+            _listening.TrySetResult(IPEndPoint.Parse(match.Groups[1].Value));
+    }
+
+    /// <summary>kill -9: no shutdown, no flush, nothing.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, then waits (bounded) for the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan deadline)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var cancel = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(cancel.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+            await KillAsync();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"LMTP listening on (\S+)")]
+    private static partial Regex ListeningLine();
+}
