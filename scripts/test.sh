@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh Debian machine with the .NET SDK: installs the real mail tools the tests drive
+# (Postfix's smtp-source/smtp-sink, swaks) when they are missing, then the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || need+=(postfix)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  # "No configuration" leaves the system's own Postfix unconfigured and stopped: the tests only use its tools.
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+dotnet restore SmtpCollector.slnx
+dotnet test SmtpCollector.slnx --no-restore "$@"
