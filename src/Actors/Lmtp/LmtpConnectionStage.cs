@@ -41,6 +41,7 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
         private bool _closing;
         // Nothing left to frame until more bytes arrive: the moment to write the replies of a pipelined group.
         private bool _starved = true;
+        private long _bodyBytesInFlight;
         private StageActor? _self;
 
         public Logic(LmtpConnectionStage stage) : base(stage.Shape)
@@ -98,6 +99,10 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
                     SwitchTo(next.Mode, next.ChunkSize);
                     Process();
                     break;
+                case BodyBytesTaken taken:
+                    _bodyBytesInFlight -= taken.Count;
+                    Process();
+                    break;
                 case WriteReplies write:
                     Enqueue(write.Replies);
                     Flush();
@@ -128,7 +133,8 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
 
         private void Process()
         {
-            while (!_awaitingSession && !_closing && _output.Count < _stage.Settings.MaxPendingReplyBytes)
+            while (!_awaitingSession && !_closing && _output.Count < _stage.Settings.MaxPendingReplyBytes
+                   && _bodyBytesInFlight < _stage.Settings.BodyWindowBytes)
             {
                 if (!Step())
                 {
@@ -199,7 +205,7 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
                 _input = _input.Slice(scan.Consumed);
                 ended = scan.Ended;
             }
-            Send(new BodyBytesReceived(slices, ended));
+            SendBody(slices, ended);
             return true;
         }
 
@@ -217,8 +223,25 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
                 Send(new BodyBytesReceived([], true));
                 return true;
             }
-            Send(new BodyBytesReceived(take > 0 ? [slice] : [], _chunk.Done));
+            SendBody(take > 0 ? [slice] : [], _chunk.Done);
             return true;
+        }
+
+        /// <summary>
+        /// Body bytes are not acknowledged one piece at a time: the session takes them in hand as they come (answering
+        /// <see cref="BodyBytesTaken"/>) while up to a window of them is on its way, so a message's many small reads do not
+        /// each wait for a round trip. Only the body's end waits for the session's answer.
+        /// </summary>
+        private void SendBody(List<ByteString> slices, bool ended)
+        {
+            if (ended)
+            {
+                Send(new BodyBytesReceived(slices, true));
+                return;
+            }
+            foreach (var slice in slices)
+                _bodyBytesInFlight += slice.Count;
+            _stage.Session.Tell(new BodyBytesReceived(slices, false), _self!.Ref);
         }
 
         private void Send(object inputEvent)

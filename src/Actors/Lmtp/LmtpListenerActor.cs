@@ -16,8 +16,8 @@ namespace SmtpCollector.Actors.Lmtp;
 public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 {
     private readonly LmtpServerSettings _settings;
-    private readonly IActorRef _sink;
     private readonly InFlightBudget _budget;
+    private readonly Props _sessionProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IMaterializer _materializer;
     private readonly List<IActorRef> _waitingForBinding = [];
@@ -31,8 +31,9 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     public LmtpListenerActor(LmtpServerSettings settings, IActorRef sink)
     {
         _settings = settings;
-        _sink = sink;
         _budget = new InFlightBudget(settings.MaxInFlightBytes);
+        // Built once: Props from an expression compiles its arguments each time, which costs more than the session itself.
+        _sessionProps = LmtpSessionActor.Props(settings, sink, _budget);
         _materializer = Context.Materializer();
 
         Receive<Bound>(OnBound);
@@ -113,7 +114,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var session = Context.ActorOf(LmtpSessionActor.Props(_settings, _sink, _budget), $"session-{++_connectionCount}");
+        var session = Context.ActorOf(_sessionProps, $"session-{++_connectionCount}");
         Context.Watch(session);
         _sessions.Add(session);
         connection.HandleWith(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings)), _materializer);

@@ -32,6 +32,9 @@ public sealed record LmtpServerSettings
     /// <summary>Replies held for a client that does not read them; past this the session stops reading its commands.</summary>
     public int MaxPendingReplyBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Body bytes read from a connection but not yet taken in hand by its session; past this the connection stops reading.</summary>
+    public int BodyWindowBytes { get; init; } = 256 * 1024;
+
     /// <summary>On shutdown, sessions in the middle of a message get this long to finish it.</summary>
     public TimeSpan ShutdownDeadline { get; init; } = TimeSpan.FromSeconds(30);
 

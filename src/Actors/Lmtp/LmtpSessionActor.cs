@@ -29,8 +29,8 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private MessageBodyBuilder? _body;
     private long _reserved;
     private bool _outOfMemory;
-    private BodyBytesReceived? _waitingForBudget;
-    private DateTime _budgetDeadline;
+    private readonly Queue<BodyBytesReceived> _bodyQueue = new();
+    private DateTime? _budgetDeadline;
     private bool _draining;
 
     public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget)
@@ -80,35 +80,41 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
             Apply(_session.ChunkEnded(BodyStatus.Complete));
             return;
         }
+        _bodyQueue.Enqueue(received);
+        if (_bodyQueue.Count == 1)
+            TakeBody();
+    }
 
-        if (!_outOfMemory && !TryKeep(received))
+    /// <summary>Takes queued body pieces in hand while the memory budget has room; otherwise waits, and in the end gives up with 452.</summary>
+    private void TakeBody()
+    {
+        while (_bodyQueue.TryPeek(out var received))
         {
-            _waitingForBudget = received;
-            _budgetDeadline = DateTime.UtcNow + _settings.InFlightWait;
-            Timers.Cancel(IdleTimerKey);
-            Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
-            return;
+            if (!_outOfMemory && !TryKeep(received))
+            {
+                if (!Timers.IsTimerActive(BudgetTimerKey))
+                {
+                    _budgetDeadline ??= DateTime.UtcNow + _settings.InFlightWait;
+                    Timers.Cancel(IdleTimerKey);
+                    Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
+                }
+                return;
+            }
+            _bodyQueue.Dequeue();
+            _budgetDeadline = null;
+            Taken(received);
         }
-        Continue(received);
     }
 
     private void RetryWaitingBody()
     {
-        if (_waitingForBudget is not { } received)
-            return;
-        if (!TryKeep(received))
+        if (_bodyQueue.Count > 0 && _budgetDeadline is { } deadline && DateTime.UtcNow >= deadline)
         {
-            if (DateTime.UtcNow < _budgetDeadline)
-            {
-                Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
-                return;
-            }
             // Still no room: read the rest of the message without keeping it, and refuse it with 452 4.3.1.
             _log.Warning("Memory budget for messages in flight ({0} bytes) exhausted for {1}; message from {2} will get 452", _budget.Capacity, _settings.InFlightWait, _peer);
             _outOfMemory = true;
         }
-        _waitingForBudget = null;
-        Continue(received);
+        TakeBody();
     }
 
     private bool TryKeep(BodyBytesReceived received)
@@ -126,12 +132,15 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         return true;
     }
 
-    private void Continue(BodyBytesReceived received)
+    private void Taken(BodyBytesReceived received)
     {
         if (!received.Ended)
         {
             RestartIdleTimer();
-            _connection.Tell(new ContinueReading(ByteString.Empty, _mode));
+            long count = 0;
+            foreach (var slice in received.Slices)
+                count += slice.Count;
+            _connection.Tell(new BodyBytesTaken(count));
             return;
         }
         var status = _outOfMemory ? BodyStatus.NoMemory : _body!.TooBig ? BodyStatus.TooBig : BodyStatus.Complete;
@@ -241,7 +250,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     private void OnIdle()
     {
-        if (_session.State == LmtpState.Delivering || _waitingForBudget is not null)
+        if (_session.State == LmtpState.Delivering || _bodyQueue.Count > 0)
             return;
         _log.Info("idle timeout for {0} in state {1}", _peer, _session.State);
         Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);

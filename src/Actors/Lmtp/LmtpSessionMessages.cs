@@ -15,6 +15,7 @@ public enum ReadMode
 
 // From the connection stage to the session actor. The stage sends one input event at a time and reads
 // nothing more until the session answers it with ContinueReading: that is the session's backpressure.
+// Body bytes are the exception: they flow within a window, each piece answered with BodyBytesTaken.
 
 /// <summary>The connection is up; <paramref name="Connection"/> takes the session's replies.</summary>
 public sealed record ConnectionOpened(IActorRef Connection, string Peer);
@@ -32,6 +33,9 @@ public sealed record ConnectionClosed : IDeadLetterSuppression;
 
 /// <summary>Send <paramref name="Replies"/>, then read the next input event in <paramref name="Mode"/>.</summary>
 public sealed record ContinueReading(ByteString Replies, ReadMode Mode, long ChunkSize = 0);
+
+/// <summary>The session has taken <paramref name="Count"/> body bytes in hand: that much more may be sent to it.</summary>
+public sealed record BodyBytesTaken(long Count);
 
 /// <summary>Send replies now, without reading on (the greeting).</summary>
 public sealed record WriteReplies(ByteString Replies);

@@ -23,6 +23,7 @@ public static class CollectorHost
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
         builder.Services.AddAkka("smtp-collector", akka => akka
+            .WithHoconSettings()
             .ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = LogLevel.InfoLevel;

@@ -7,7 +7,7 @@ namespace SmtpCollector.Protocol.Payload;
 /// <summary>
 /// The json payload of contract.md §1: <c>sha256</c> and <c>msg</c> (invalid UTF-8 replaced by U+FFFD), plus <c>msg_b64</c>
 /// with the exact bytes when they are not valid UTF-8, and optionally an <c>envelope</c> object. Written straight from the
-/// body's blocks: the message is never turned into a .NET string.
+/// body's blocks into the caller's buffer: the message is never turned into a .NET string.
 /// </summary>
 public static class JsonPayload
 {
@@ -20,14 +20,9 @@ public static class JsonPayload
 
     public static void Write(Stream destination, ReceivedMessage message, bool withEnvelope)
     {
-        using var writer = new Utf8JsonWriter(destination, Options);
-        Write(writer, message, withEnvelope);
-    }
-
-    public static void Write(IBufferWriter<byte> destination, ReceivedMessage message, bool withEnvelope)
-    {
-        using var writer = new Utf8JsonWriter(destination, Options);
-        Write(writer, message, withEnvelope);
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, message.Body.Length + 256));
+        Write(buffer, message, withEnvelope);
+        destination.Write(buffer.WrittenSpan);
     }
 
     public static byte[] ToBytes(ReceivedMessage message, bool withEnvelope)
@@ -37,26 +32,37 @@ public static class JsonPayload
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void Write(Utf8JsonWriter writer, ReceivedMessage message, bool withEnvelope)
+    public static void Write(IBufferWriter<byte> destination, ReceivedMessage message, bool withEnvelope)
     {
         var body = message.Body;
-        writer.WriteStartObject();
-        writer.WriteString("sha256"u8, message.Sha256);
+        destination.Write("{\"sha256\":\""u8);
+        System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.ASCII, message.Sha256, destination);
+        destination.Write("\",\"msg\":"u8);
 
-        writer.WritePropertyName("msg"u8);
-        WriteSegments(writer, body, base64: false);
-
-        if (!Utf8Validation.IsValid(body.ToSequence()))
+        if (Utf8Validation.IsValid(body.ToSequence()))
         {
-            writer.WritePropertyName("msg_b64"u8);
+            JsonStringEscaper.WriteQuoted(destination, body.Blocks);
+        }
+        else
+        {
+            // Rare (legacy 8-bit charsets): Utf8JsonWriter replaces invalid sequences with U+FFFD; msg_b64 keeps the bytes.
+            using var writer = new Utf8JsonWriter(destination, Options);
+            WriteSegments(writer, body, base64: false);
+            writer.Flush();
+            destination.Write(",\"msg_b64\":"u8);
+            writer.Reset(destination);
             WriteSegments(writer, body, base64: true);
+            writer.Flush();
         }
 
         if (withEnvelope)
+        {
+            destination.Write(",\"envelope\":"u8);
+            using var writer = new Utf8JsonWriter(destination, Options);
             WriteEnvelope(writer, message.Envelope);
-
-        writer.WriteEndObject();
-        writer.Flush();
+            writer.Flush();
+        }
+        destination.Write("}"u8);
     }
 
     private static void WriteSegments(Utf8JsonWriter writer, MessageBody body, bool base64)
@@ -79,7 +85,7 @@ public static class JsonPayload
 
     private static void WriteEnvelope(Utf8JsonWriter writer, MessageEnvelope envelope)
     {
-        writer.WriteStartObject("envelope"u8);
+        writer.WriteStartObject();
         writer.WriteString("sender"u8, envelope.Sender);
         writer.WriteStartArray("recipients"u8);
         foreach (var recipient in envelope.Recipients)

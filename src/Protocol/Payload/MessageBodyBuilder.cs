@@ -66,7 +66,8 @@ public sealed class MessageBodyBuilder
             {
                 if (_block is not null)
                     _full.Add(_block);
-                _block = new byte[NextBlockSize(Capacity)];
+                // Every byte of a block is written before it is read: no need to zero it.
+                _block = GC.AllocateUninitializedArray<byte>(NextBlockSize(Capacity));
                 Capacity += _block.Length;
                 _blockUsed = 0;
             }
