@@ -11,8 +11,9 @@ namespace SmtpCollector.Actors.Lmtp;
 /// <summary>
 /// One LMTP connection: drives the protocol machine (<see cref="LmtpSession"/>) with the input events of its connection
 /// stage, collects and hashes the message, hands it to the sink and answers each recipient with the sink's verdict.
-/// Every input event is answered with <see cref="ContinueReading"/> only when the session is ready for the next one,
-/// so a slow sink or an exhausted memory budget stops the reading of this connection, and nothing else.
+/// Every input event is answered with <see cref="ContinueReading"/> only when the session is ready for the next one, and
+/// body bytes with <see cref="BodyBytesTaken"/> only once they are kept, so a slow sink or an exhausted memory budget
+/// stops the reading of this connection, and nothing else.
 /// </summary>
 public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 {
@@ -23,13 +24,13 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private readonly InFlightBudget _budget;
     private readonly LmtpSession _session;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<BodyBytesReceived> _bodyQueue = new();
     private IActorRef _connection = ActorRefs.Nobody;
     private string _peer = "";
     private ReadMode _mode = ReadMode.Command;
     private MessageBodyBuilder? _body;
     private long _reserved;
     private bool _outOfMemory;
-    private readonly Queue<BodyBytesReceived> _bodyQueue = new();
     private DateTime? _budgetDeadline;
     private bool _draining;
 
