@@ -61,7 +61,7 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
         var sink = Sys.ActorOf(StoreSinkActor.Props(store));
 
         for (var i = 0; i < 200; i++)
-            sink.Tell(new StoreMessage(Message(i)), TestActor);
+            sink.Tell(new StoreMessage(Message(i), DateTime.MaxValue), TestActor);
         // Mailbox order: once this is answered, all 200 are with the sink, and 199 of them wait behind the held first sync.
         await sink.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
         store.FirstCommitGate.Set();
@@ -84,13 +84,13 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
         var store = new ObservedStore(new JsonLinesFileStore(path, withEnvelope: false)) { FailNextCommits = 1 };
         var sink = Sys.ActorOf(StoreSinkActor.Props(store));
 
-        sink.Tell(new StoreMessage(Message(1)), TestActor);
+        sink.Tell(new StoreMessage(Message(1), DateTime.MaxValue), TestActor);
         var refused = await ExpectMsgAsync<MessageNotStored>();
         Assert.Equal((451, "4.3.0"), (refused.Verdict.Code, refused.Verdict.Enhanced));
         Assert.Equal(1, store.Rollbacks);
         Assert.Equal(0, new FileInfo(path).Length);
 
-        sink.Tell(new StoreMessage(Message(2)), TestActor);
+        sink.Tell(new StoreMessage(Message(2), DateTime.MaxValue), TestActor);
         await ExpectMsgAsync<MessageStored>();
         Assert.Single(await File.ReadAllLinesAsync(path));
     }
@@ -102,7 +102,7 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
         await File.WriteAllTextAsync(path, "{\"sha256\":\"a\",\"msg\":\"x\"}\n{\"sha256\":\"b\",\"msg\":\"y\"}\n{\"sha256\":\"c\",\"ms");
         var sink = Sys.ActorOf(StoreSinkActor.Props(new JsonLinesFileStore(path, withEnvelope: false)));
 
-        sink.Tell(new StoreMessage(Message(3)), TestActor);
+        sink.Tell(new StoreMessage(Message(3), DateTime.MaxValue), TestActor);
         await ExpectMsgAsync<MessageStored>();
 
         var lines = await File.ReadAllLinesAsync(path);
@@ -115,7 +115,7 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var path = Path.Combine(_directory, "private.jsonl");
         var sink = Sys.ActorOf(StoreSinkActor.Props(new JsonLinesFileStore(path, withEnvelope: true)));
-        sink.Tell(new StoreMessage(Message(1)), TestActor);
+        sink.Tell(new StoreMessage(Message(1), DateTime.MaxValue), TestActor);
         await ExpectMsgAsync<MessageStored>();
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }
@@ -128,8 +128,8 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
         var bytes = new byte[] { 0x53, 0x3A, 0xFF, 0x00, 0x0D, 0x0A };
         var message = Message(0, bytes);
 
-        sink.Tell(new StoreMessage(message), TestActor);
-        sink.Tell(new StoreMessage(message), TestActor);
+        sink.Tell(new StoreMessage(message, DateTime.MaxValue), TestActor);
+        sink.Tell(new StoreMessage(message, DateTime.MaxValue), TestActor);
         await ExpectMsgAsync<MessageStored>();
         await ExpectMsgAsync<MessageStored>();
 

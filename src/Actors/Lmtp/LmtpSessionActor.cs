@@ -18,6 +18,7 @@ namespace SmtpCollector.Actors.Lmtp;
 public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan BudgetRetryInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SinkAnswerGrace = TimeSpan.FromSeconds(2);
 
     private readonly LmtpServerSettings _settings;
     private readonly IActorRef _sink;
@@ -227,7 +228,9 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
             _peer,
             DateTimeOffset.UtcNow);
         var message = new ReceivedMessage(body, sha256, envelope);
-        _sink.Ask<object>(new StoreMessage(message), _settings.SinkDeadline)
+        // The sink is told the deadline and answers by then; the ask waits a little longer so that its answer, not the
+        // ask's own timeout, decides the reply whenever the sink is alive.
+        _sink.Ask<object>(new StoreMessage(message, DateTime.UtcNow + _settings.SinkDeadline), _settings.SinkDeadline + SinkAnswerGrace)
             .PipeTo(Self,
                 success: answer => answer switch
                 {

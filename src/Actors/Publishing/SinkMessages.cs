@@ -7,7 +7,8 @@ namespace SmtpCollector.Actors.Publishing;
 // receives StoreMessage and answers the sender with exactly one of MessageStored or MessageNotStored. It answers
 // MessageStored only once the message is safe: nothing that was confirmed may be lost.
 
-public sealed record StoreMessage(ReceivedMessage Message);
+/// <summary>Keep <paramref name="Message"/> safe; past <paramref name="Deadline"/> (UTC) the session has given up waiting, and a sink may answer 451 instead.</summary>
+public sealed record StoreMessage(ReceivedMessage Message, DateTime Deadline);
 
 public sealed record MessageStored(string Sha256);
 

@@ -11,10 +11,11 @@ public static class LmtpCommand
         var config = new Option<FileInfo?>("--config", "-c") { Description = "YAML configuration file (see README, Configuration)" };
         var listen = new Option<string?>("--listen", "-l") { Description = "HOST:PORT to listen on for LMTP (default 127.0.0.1:2424)" };
         var sink = new Option<string?>("--sink", "-s") { Description = "file:PATH (json lines, default file:messages.jsonl) or raw:DIR (<sha256>.eml files)" };
+        var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "hpfeeds broker configuration (the original's feed_config.yml): publish there instead of --sink" };
 
         var command = new Command("lmtp", "Run the catch-all LMTP server that Postfix delivers trapped mail to")
         {
-            config, listen, sink,
+            config, listen, sink, feed,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -22,6 +23,8 @@ public static class LmtpCommand
             try
             {
                 options = LoadOptions(parse.GetValue(config), parse.GetValue(listen), parse.GetValue(sink));
+                if (parse.GetValue(feed) is { } feedFile)
+                    options = options with { Feed = FeedOptions.Load(feedFile.FullName) };
             }
             catch (ConfigException ex)
             {

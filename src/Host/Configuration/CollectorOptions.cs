@@ -26,6 +26,9 @@ public sealed record SinkOptions(SinkKind Kind, string Path, bool Envelope)
 /// <summary>The validated configuration: the file's values, overridden by the command line, turned into settings.</summary>
 public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
 {
+    /// <summary>Publish to this broker instead of the local sink (<c>--feed-config</c>).</summary>
+    public Actors.Publishing.Hpfeeds.HpfeedsSettings? Feed { get; init; }
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);

@@ -11,12 +11,16 @@ public static class ConfigLoader
 {
     private static readonly INamingConvention Naming = UnderscoredNamingConvention.Instance;
 
-    public static IReadOnlyList<string> KnownKeys { get; } = typeof(CollectorConfig)
+    public static IReadOnlyList<string> KnownKeys<T>() => typeof(T)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Select(p => Naming.Apply(p.Name))
         .ToArray();
 
-    public static CollectorConfig Load(string path)
+    public static CollectorConfig Load(string path) => Load<CollectorConfig>(path);
+
+    public static CollectorConfig Parse(string text, string source) => Parse<CollectorConfig>(text, source);
+
+    public static T Load<T>(string path) where T : class, new()
     {
         string text;
         try
@@ -27,10 +31,10 @@ public static class ConfigLoader
         {
             throw new ConfigException($"{path}: cannot read the configuration: {ex.Message}");
         }
-        return Parse(text, path);
+        return Parse<T>(text, path);
     }
 
-    public static CollectorConfig Parse(string text, string source)
+    public static T Parse<T>(string text, string source) where T : class, new()
     {
         var stream = new YamlStream();
         try
@@ -43,21 +47,22 @@ public static class ConfigLoader
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
-            return new CollectorConfig();
+            return new T();
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ConfigException($"{source}:{stream.Documents[0].RootNode.Start.Line}: the configuration must be a mapping of keys to values");
 
+        var known = KnownKeys<T>();
         foreach (var key in root.Children.Keys)
         {
             var name = (key as YamlScalarNode)?.Value ?? "";
-            if (!KnownKeys.Contains(name))
-                throw new ConfigException($"{source}:{key.Start.Line}:{key.Start.Column}: unknown key '{name}' (known keys: {string.Join(", ", KnownKeys)})");
+            if (!known.Contains(name))
+                throw new ConfigException($"{source}:{key.Start.Line}:{key.Start.Column}: unknown key '{name}' (known keys: {string.Join(", ", known)})");
         }
 
         var deserializer = new DeserializerBuilder().WithNamingConvention(Naming).Build();
         try
         {
-            return deserializer.Deserialize<CollectorConfig>(text) ?? new CollectorConfig();
+            return deserializer.Deserialize<T>(text) ?? new T();
         }
         catch (YamlException ex)
         {

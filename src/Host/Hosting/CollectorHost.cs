@@ -11,6 +11,9 @@ namespace SmtpCollector.Host.Hosting;
 
 public static class CollectorHost
 {
+    private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options) =>
+        options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed) : builder.WithStoreSink(options.Sink);
+
     public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -30,7 +33,7 @@ public static class CollectorHost
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            .WithStoreSink(options.Sink)
+            .WithMessageSink(options)
             .WithLmtpListener(options.Lmtp));
 
         using var host = builder.Build();

@@ -1,0 +1,233 @@
+using System.Buffers;
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using SmtpCollector.Protocol.Hpfeeds;
+
+namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+
+/// <summary>
+/// One connection to the broker: connect, read INFO, AUTH, subscribe the confirmation channel, then write batches one
+/// write at a time. Any failure (refused, closed, an ERROR frame, a malformed frame) is thrown, so that its backoff
+/// supervisor starts a new connection after a growing pause; the publisher learns of it from <see cref="BrokerLost"/>.
+/// In confirm mode, after a batch is written a marker goes to the confirmation channel; the broker handles frames in
+/// order, so its echo confirms every batch written before it.
+/// </summary>
+public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Frames from the broker are INFO, ERROR and our own markers: small. A larger length is a broken or hostile broker.</summary>
+    private static readonly HpfeedsLimits IncomingLimits = new() { MaxFrameBytes = 64 * 1024 };
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly HpfeedsSettings _settings;
+    private readonly IActorRef _publisher;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<(long Sequence, ReadOnlyMemory<byte> Frames)> _writes = new();
+    private readonly string _markerPrefix = Guid.NewGuid().ToString("N") + ":";
+    private Stream? _stream;
+    private bool _writing;
+    private long _lastWritten = -1;
+    private long _markerSent = -1;
+    private long _confirmedUpTo = -1;
+    private string _lostReason = "stopped";
+
+    public HpfeedsConnectionActor(HpfeedsSettings settings, IActorRef publisher)
+    {
+        _settings = settings;
+        _publisher = publisher;
+        Connecting();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(HpfeedsSettings settings, IActorRef publisher) =>
+        Akka.Actor.Props.Create(() => new HpfeedsConnectionActor(settings, publisher));
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        BrokerStream.OpenAsync(_settings, ConnectTimeout)
+            .PipeTo(self, success: stream => new Opened(stream), failure: ex => new ReadEnded($"cannot connect: {ex.Message}"));
+    }
+
+    protected override void PostStop()
+    {
+        // Disposing the stream ends the reading task (its read throws) and any write in progress.
+        _stream?.Dispose();
+        _publisher.Tell(new BrokerLost(Self, _lostReason));
+    }
+
+    private void Connecting()
+    {
+        Receive<Opened>(opened =>
+        {
+            _stream = opened.Stream;
+            StartReading(opened.Stream);
+            Become(AwaitingInfo);
+        });
+        Receive<ReadEnded>(ended => Fail(ended.Reason));
+    }
+
+    private void AwaitingInfo()
+    {
+        Receive<FrameReceived>(received =>
+        {
+            if (received.Frame is not InfoFrame info)
+            {
+                OnUnexpected(received.Frame);
+                return;
+            }
+            var hello = new ArrayBufferWriter<byte>();
+            FrameEncoder.Write(hello, AuthFrame.For(info, _settings.Ident, _settings.Secret));
+            if (_settings.Confirm)
+                FrameEncoder.Write(hello, new SubscribeFrame(_settings.Ident, _settings.ConfirmChannel));
+            Write(hello.WrittenMemory);
+            _log.Info("connected to {0} ({1})", _settings, info.BrokerName);
+            Timers.StartSingleTimer("stable", Stable.Instance, _settings.StableAfter);
+            _publisher.Tell(new BrokerReady(Self));
+            Become(Ready);
+        });
+        Receive<ReadEnded>(ended => Fail(ended.Reason));
+    }
+
+    private void Ready()
+    {
+        Receive<WriteBatch>(batch =>
+        {
+            _writes.Enqueue((batch.Sequence, batch.Frames));
+            WriteNext();
+        });
+        Receive<Written>(written =>
+        {
+            _writing = false;
+            if (written.Sequence >= 0)
+            {
+                _lastWritten = written.Sequence;
+                if (!_settings.Confirm)
+                    _publisher.Tell(new BatchWritten(Self, written.Sequence));
+            }
+            SendMarkerIfDue();
+            WriteNext();
+        });
+        Receive<FrameReceived>(received =>
+        {
+            if (received.Frame is PublishFrame publish && publish.Channel == _settings.ConfirmChannel)
+                OnMarker(publish);
+            else
+                OnUnexpected(received.Frame);
+        });
+        Receive<Stable>(_ => Context.Parent.Tell(BackoffSupervisor.Reset.Instance));
+        Receive<ReadEnded>(ended => Fail(ended.Reason));
+    }
+
+    private void OnMarker(PublishFrame publish)
+    {
+        var text = Encoding.UTF8.GetString(publish.Payload.Span);
+        if (!text.StartsWith(_markerPrefix, StringComparison.Ordinal) || !long.TryParse(text.AsSpan(_markerPrefix.Length), out var sequence)
+            || sequence != _markerSent)
+            return;
+        _markerSent = -1;
+        _confirmedUpTo = sequence;
+        _publisher.Tell(new BatchesConfirmed(Self, sequence));
+        SendMarkerIfDue();
+        WriteNext();
+    }
+
+    /// <summary>One marker at a time, covering everything written when it was sent.</summary>
+    private void SendMarkerIfDue()
+    {
+        if (!_settings.Confirm || _markerSent >= 0 || _lastWritten <= _confirmedUpTo)
+            return;
+        _markerSent = _lastWritten;
+        var marker = new ArrayBufferWriter<byte>();
+        FrameEncoder.WritePublish(marker, _settings.Ident, _settings.ConfirmChannel, Encoding.UTF8.GetBytes(_markerPrefix + _lastWritten));
+        _writes.Enqueue((-1, marker.WrittenMemory));
+    }
+
+    private void WriteNext()
+    {
+        if (_writing || !_writes.TryDequeue(out var next))
+            return;
+        Write(next.Frames, next.Sequence);
+    }
+
+    private void Write(ReadOnlyMemory<byte> bytes, long sequence = -1)
+    {
+        _writing = true;
+        _stream!.WriteAsync(bytes).AsTask()
+            .PipeTo(Self, success: () => new Written(sequence), failure: ex => new ReadEnded($"write failed: {ex.Message}"));
+    }
+
+    private void OnUnexpected(Frame frame)
+    {
+        if (frame is ErrorFrame error)
+        {
+            // Logged once here; the restart that follows waits out the backoff, so an auth error never loops tightly.
+            _log.Warning("broker {0}:{1} sent ERROR: {2}", _settings.Host, _settings.Port, error.Message);
+            Fail($"broker error: {error.Message}");
+            return;
+        }
+        Fail($"unexpected {frame.Opcode} frame from the broker");
+    }
+
+    private void Fail(string reason)
+    {
+        _lostReason = reason;
+        throw new BrokerFailureException(reason);
+    }
+
+    /// <summary>Reads and decodes frames until the stream ends; touches nothing but its own decoder and buffer.</summary>
+    private void StartReading(Stream stream)
+    {
+        var self = Self;
+        _ = Task.Run(async () =>
+        {
+            var decoder = new FrameDecoder(IncomingLimits);
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var read = await stream.ReadAsync(buffer);
+                    if (read == 0)
+                    {
+                        self.Tell(new ReadEnded("the broker closed the connection"));
+                        return;
+                    }
+                    if (!Decode(decoder, buffer.AsSpan(0, read), self))
+                        return;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+                self.Tell(new ReadEnded($"read failed: {ex.Message}"));
+            }
+        });
+    }
+
+    private static bool Decode(FrameDecoder decoder, ReadOnlySpan<byte> input, IActorRef self)
+    {
+        while (decoder.TryDecode(ref input, out var frame, out var error))
+            self.Tell(new FrameReceived(frame));
+        if (decoder.Error is { } failed)
+        {
+            self.Tell(new ReadEnded($"malformed frame from the broker: {failed}"));
+            return false;
+        }
+        return true;
+    }
+
+    private sealed record Opened(Stream Stream);
+
+    private sealed record FrameReceived(Frame Frame);
+
+    private sealed record ReadEnded(string Reason);
+
+    private sealed record Written(long Sequence);
+
+    private sealed record Stable
+    {
+        public static readonly Stable Instance = new();
+    }
+}

@@ -1,0 +1,20 @@
+using Akka.Actor;
+
+namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+
+// Between the publisher (the sink the sessions talk to) and its current broker connection.
+
+/// <summary>Write these PUBLISH frames (one per channel, for one message) in one write; answered with <see cref="BatchWritten"/>.</summary>
+public sealed record WriteBatch(long Sequence, ReadOnlyMemory<byte> Frames);
+
+/// <summary>The connection is authenticated (as far as hpfeeds tells: no ERROR came) and takes batches.</summary>
+public sealed record BrokerReady(IActorRef Connection);
+
+/// <summary>The batch's write completed: the bytes are with the operating system.</summary>
+public sealed record BatchWritten(IActorRef Connection, long Sequence);
+
+/// <summary>The broker echoed a confirmation marker: every batch up to <paramref name="Sequence"/> has been processed by it.</summary>
+public sealed record BatchesConfirmed(IActorRef Connection, long Sequence);
+
+/// <summary>The connection is gone; what it had not confirmed is not safe.</summary>
+public sealed record BrokerLost(IActorRef Connection, string Reason);

@@ -1,0 +1,175 @@
+using System.Buffers;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using SmtpCollector.Actors.Publishing.Stores;
+using SmtpCollector.Protocol.Hpfeeds;
+using SmtpCollector.Protocol.Lmtp;
+using SmtpCollector.Protocol.Payload;
+
+namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+
+/// <summary>
+/// The hpfeeds sink: encodes each message once, publishes it to every channel through the current broker connection
+/// (a child restarted with exponential backoff and jitter), and confirms it to its session only when the frames are
+/// written (or, with <see cref="HpfeedsSettings.Confirm"/>, echoed back through a marker). A bounded window of messages
+/// is in flight; the rest wait here, and their sessions with them. A message not safe by its deadline gets 451 4.4.3;
+/// what a lost connection had not confirmed is sent again on the next one (at least once, never lost).
+/// </summary>
+public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly HpfeedsSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly LinkedList<Pending> _waiting = new();
+    private readonly Dictionary<long, Pending> _inFlight = [];
+    private IActorRef? _connection;
+    private IActorRef? _spool;
+    private long _nextSequence;
+    private long _spooled;
+
+    public HpfeedsPublisherActor(HpfeedsSettings settings)
+    {
+        _settings = settings;
+        Receive<StoreMessage>(OnStore);
+        Receive<BrokerReady>(ready =>
+        {
+            _connection = ready.Connection;
+            Pump();
+        });
+        Receive<BatchWritten>(written =>
+        {
+            if (written.Connection.Equals(_connection))
+                Confirm(written.Sequence, onlyThat: true);
+        });
+        Receive<BatchesConfirmed>(confirmed =>
+        {
+            if (confirmed.Connection.Equals(_connection))
+                Confirm(confirmed.Sequence, onlyThat: false);
+        });
+        Receive<BrokerLost>(OnLost);
+        Receive<Sweep>(_ => ExpireOverdue());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(HpfeedsSettings settings) => Akka.Actor.Props.Create(() => new HpfeedsPublisherActor(settings));
+
+    protected override void PreStart()
+    {
+        var connection = HpfeedsConnectionActor.Props(_settings, Self);
+        var options = Backoff.OnFailure(connection, "connection", _settings.MinBackoff, _settings.MaxBackoff, randomFactor: 0.2, maxNrOfRetries: -1)
+            .WithManualReset();
+        Context.ActorOf(BackoffSupervisor.Props(options), "hpfeeds-connection");
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
+        _log.Info("publishing to {0}{1}, max payload {2} bytes, oversize: {3}", _settings, _settings.Confirm ? $" with confirmation on {_settings.ConfirmChannel}" : "",
+            _settings.MaxPayloadBytes, _settings.Oversize);
+    }
+
+    private void OnStore(StoreMessage store)
+    {
+        var message = store.Message;
+        var payload = _settings.Format == PayloadFormat.Json ? JsonPayload.ToBytes(message, _settings.Envelope) : message.Body.ToArray();
+        if (payload.Length > _settings.MaxPayloadBytes)
+        {
+            OnOversize(store, payload.Length);
+            return;
+        }
+
+        var frames = new ArrayBufferWriter<byte>(_settings.Channels.Sum(c => (int)FrameEncoder.PublishLength(_settings.Ident, c, payload.Length)));
+        foreach (var channel in _settings.Channels)
+            FrameEncoder.WritePublish(frames, _settings.Ident, channel, payload);
+        _waiting.AddLast(new Pending(message.Sha256, frames.WrittenMemory, Sender, store.Deadline));
+        Pump();
+    }
+
+    private void OnOversize(StoreMessage store, long payloadBytes)
+    {
+        var sha256 = store.Message.Sha256;
+        if (_settings.Oversize == OversizePolicy.Reject)
+        {
+            _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): refused 552", sha256, payloadBytes, _settings.MaxPayloadBytes);
+            Sender.Tell(new MessageNotStored(sha256, Replies.MessageTooBig, "payload over max_payload_bytes"));
+            return;
+        }
+        _spool ??= Context.ActorOf(StoreSinkActor.Props(new RawDirectoryStore(_settings.SpoolDirectory)), "oversize-spool");
+        _spooled++;
+        _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): spooled to {3} ({4} so far)",
+            sha256, payloadBytes, _settings.MaxPayloadBytes, _settings.SpoolDirectory, _spooled);
+        // The spool answers the session itself, once the file is synced.
+        _spool.Forward(store);
+    }
+
+    private void Pump()
+    {
+        while (_connection is not null && _inFlight.Count < _settings.Window && _waiting.First is { } first)
+        {
+            _waiting.RemoveFirst();
+            var pending = first.Value;
+            if (DateTime.UtcNow >= pending.Deadline)
+            {
+                NotPublished(pending, "deadline passed before the broker took it");
+                continue;
+            }
+            var sequence = _nextSequence++;
+            _inFlight[sequence] = pending;
+            _connection.Tell(new WriteBatch(sequence, pending.Frames));
+        }
+    }
+
+    private void Confirm(long sequence, bool onlyThat)
+    {
+        var confirmed = onlyThat ? (_inFlight.ContainsKey(sequence) ? [sequence] : []) : _inFlight.Keys.Where(s => s <= sequence).ToList();
+        foreach (var done in confirmed)
+        {
+            var pending = _inFlight[done];
+            _inFlight.Remove(done);
+            pending.ReplyTo.Tell(new MessageStored(pending.Sha256));
+        }
+        Pump();
+    }
+
+    private void OnLost(BrokerLost lost)
+    {
+        if (!lost.Connection.Equals(_connection) && _connection is not null)
+            return;
+        _connection = null;
+        if (_inFlight.Count > 0)
+            _log.Warning("broker connection lost ({0}) with {1} messages unconfirmed: they are sent again on the next connection", lost.Reason, _inFlight.Count);
+        // Back to the front, in their order: at least once, never lost.
+        foreach (var sequence in _inFlight.Keys.OrderDescending())
+            _waiting.AddFirst(_inFlight[sequence]);
+        _inFlight.Clear();
+    }
+
+    private void ExpireOverdue()
+    {
+        var now = DateTime.UtcNow;
+        for (var node = _waiting.First; node is not null;)
+        {
+            var next = node.Next;
+            if (now >= node.Value.Deadline)
+            {
+                _waiting.Remove(node);
+                NotPublished(node.Value, _connection is null ? "broker unreachable" : "broker too slow");
+            }
+            node = next;
+        }
+        foreach (var (sequence, pending) in _inFlight.Where(p => now >= p.Value.Deadline).ToList())
+        {
+            _inFlight.Remove(sequence);
+            NotPublished(pending, "not confirmed by the broker in time");
+        }
+    }
+
+    private static void NotPublished(Pending pending, string reason) =>
+        pending.ReplyTo.Tell(new MessageNotStored(pending.Sha256, Replies.PublishFailed, reason));
+
+    private sealed record Pending(string Sha256, ReadOnlyMemory<byte> Frames, IActorRef ReplyTo, DateTime Deadline);
+
+    private sealed record Sweep
+    {
+        public static readonly Sweep Instance = new();
+    }
+}

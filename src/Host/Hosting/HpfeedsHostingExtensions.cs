@@ -1,0 +1,12 @@
+using Akka.Hosting;
+using SmtpCollector.Actors.Publishing.Hpfeeds;
+
+namespace SmtpCollector.Host.Hosting;
+
+public static class HpfeedsHostingExtensions
+{
+    /// <summary>The hpfeeds publisher as the <see cref="MessageSink"/>: sessions answer 250 only once the broker has the message.</summary>
+    public static AkkaConfigurationBuilder WithHpfeedsPublisher(this AkkaConfigurationBuilder builder, HpfeedsSettings settings) =>
+        builder.WithActors((system, registry, _) =>
+            registry.Register<MessageSink>(system.ActorOf(HpfeedsPublisherActor.Props(settings), "hpfeeds-publisher")));
+}
