@@ -30,4 +30,5 @@ public sealed class FeedConfig
     public int Window { get; set; } = 64;
     public double MinBackoffSeconds { get; set; } = 0.2;
     public double MaxBackoffSeconds { get; set; } = 30;
+    public double AuthSettleSeconds { get; set; } = 1;
 }

@@ -53,6 +53,7 @@ public static class FeedOptions
             Window = config.Window,
             MinBackoff = TimeSpan.FromSeconds(config.MinBackoffSeconds),
             MaxBackoff = TimeSpan.FromSeconds(config.MaxBackoffSeconds),
+            AuthSettle = config.AuthSettleSeconds is >= 0 and <= 60 ? TimeSpan.FromSeconds(config.AuthSettleSeconds) : throw new ConfigException($"{source}: auth_settle_seconds must be between 0 and 60"),
         };
     }
 

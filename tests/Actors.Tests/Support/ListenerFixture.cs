@@ -21,10 +21,15 @@ public sealed class Listener
         }
     }
 
-    public static async Task<Listener> StartAsync(ActorSystem system, LmtpServerSettings settings, SinkBehaviour behaviour = SinkBehaviour.Store)
+    public static Task<Listener> StartAsync(ActorSystem system, LmtpServerSettings settings, SinkBehaviour behaviour = SinkBehaviour.Store)
     {
         var stored = new List<ReceivedMessage>();
-        var sink = system.ActorOf(RecordingSinkActor.Props(stored, behaviour));
+        return StartAsync(system, settings, system.ActorOf(RecordingSinkActor.Props(stored, behaviour)), stored);
+    }
+
+    public static async Task<Listener> StartAsync(ActorSystem system, LmtpServerSettings settings, IActorRef sink, List<ReceivedMessage>? stored = null)
+    {
+        stored ??= [];
         var listener = system.ActorOf(LmtpListenerActor.Props(settings with { Host = "127.0.0.1", Port = 0 }, sink));
         var bound = await listener.Ask<object>(new GetBinding(), TimeSpan.FromSeconds(10));
         var endPoint = bound is ListenerBound b ? b.LocalAddress : throw new InvalidOperationException($"listener did not bind: {bound}");

@@ -85,8 +85,12 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
             Write(hello.WrittenMemory);
             _log.Info("connected to {0} ({1})", _settings, info.BrokerName);
             Timers.StartSingleTimer("stable", Stable.Instance, _settings.StableAfter);
-            _publisher.Tell(new BrokerReady(Self));
             Become(Ready);
+            // With confirmation, every message waits for a marker that only an authenticated identity gets back.
+            if (_settings.Confirm)
+                _publisher.Tell(new BrokerReady(Self));
+            else
+                Timers.StartSingleTimer("settled", AuthSettled.Instance, _settings.AuthSettle);
         });
         Receive<ReadEnded>(ended => Fail(ended.Reason));
     }
@@ -118,6 +122,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
                 OnUnexpected(received.Frame);
         });
         Receive<Stable>(_ => Context.Parent.Tell(BackoffSupervisor.Reset.Instance));
+        Receive<AuthSettled>(_ => _publisher.Tell(new BrokerReady(Self)));
         Receive<ReadEnded>(ended => Fail(ended.Reason));
     }
 
@@ -225,6 +230,11 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
     private sealed record ReadEnded(string Reason);
 
     private sealed record Written(long Sequence);
+
+    private sealed record AuthSettled
+    {
+        public static readonly AuthSettled Instance = new();
+    }
 
     private sealed record Stable
     {

@@ -67,6 +67,12 @@ public sealed record HpfeedsSettings
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// hpfeeds never says "authenticated": a refused AUTH is an ERROR and a close. Without <see cref="Confirm"/>, a new
+    /// connection takes messages only after this long without one, so that a wrong secret cannot swallow messages.
+    /// </summary>
+    public TimeSpan AuthSettle { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A connection up this long without failing resets the backoff to <see cref="MinBackoff"/>.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(10);
 
