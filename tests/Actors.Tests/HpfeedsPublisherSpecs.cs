@@ -234,6 +234,16 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Assert.StartsWith("552 5.3.4", await SendAsync(other, Message(9, size: 5000)));
     }
 
+    [Fact]
+    public async Task A_frame_over_the_brokers_limit_closes_the_connection_and_with_confirm_gets_451()
+    {
+        // Misconfigured on purpose: max_payload_bytes above the broker's limit, so the broker drops the connection (no ERROR).
+        var listener = await StartAsync(Publisher(s => s with { Confirm = true, MaxPayloadBytesSetting = 4_000_000 }), sinkDeadline: TimeSpan.FromSeconds(2));
+        await using var client = await listener.ConnectAsync();
+        Assert.StartsWith("451 4.4.3", await SendAsync(client, Message(1, size: 1_200_000)));
+        Assert.StartsWith("250 2.0.0", await SendAsync(client, Message(2)));
+    }
+
     /// <summary>A subscriber that reconnects after each broker restart and keeps everything it ever received.</summary>
     private sealed class SubscriberAcrossRestarts(Func<HpfeedsBroker> broker) : IAsyncDisposable
     {
