@@ -6,19 +6,8 @@ using Xunit;
 namespace SmtpCollector.Host.Tests;
 
 /// <summary>Real LMTP clients from Debian's packages (swaks, Postfix's smtp-source) against the real program.</summary>
-public sealed class RealClientTests : IAsyncLifetime, IDisposable
+public sealed class RealClientTests : CollectorWithFileSink
 {
-    private readonly TempDirectory _temp = new();
-    private CollectorProcess _collector = null!;
-
-    private string SinkPath => _temp.File("messages.jsonl");
-
-    public async Task InitializeAsync() => _collector = await CollectorProcess.StartAsync("--sink", $"file:{SinkPath}");
-
-    public async Task DisposeAsync() => await _collector.DisposeAsync();
-
-    public void Dispose() => _temp.Dispose();
-
     private static async Task<(int ExitCode, string Output)> RunAsync(string tool, params string[] arguments)
     {
         var path = Paths.Tool(tool) ?? throw new InvalidOperationException($"{tool} is not installed (.ci/run installs it: apt-get install postfix swaks)");
@@ -50,7 +39,7 @@ public sealed class RealClientTests : IAsyncLifetime, IDisposable
     public async Task Swaks_delivers_to_three_recipients_and_gets_one_250_each()
     {
         var body = "Subject: swaks test\r\n\r\nline one\r\n.line with a leading dot\r\n";
-        var (exit, output) = await RunAsync("swaks", "--protocol", "LMTP", "--server", $"{_collector.EndPoint.Address}:{_collector.EndPoint.Port}",
+        var (exit, output) = await RunAsync("swaks", "--protocol", "LMTP", "--server", $"{Collector.EndPoint.Address}:{Collector.EndPoint.Port}",
             "--from", "spammer@example.net", "--to", "a@trap.example,b@trap.example,c@trap.example",
             "--data", body);
 
@@ -85,7 +74,7 @@ public sealed class RealClientTests : IAsyncLifetime, IDisposable
     {
         const int messages = 200;
         var (exit, output) = await RunAsync("smtp-source", "-L", "-s", "10", "-m", messages.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-l", "5000", "-r", "3", "-f", "from@example.net", "-t", "to@trap.example", $"{_collector.EndPoint.Address}:{_collector.EndPoint.Port}");
+            "-l", "5000", "-r", "3", "-f", "from@example.net", "-t", "to@trap.example", $"{Collector.EndPoint.Address}:{Collector.EndPoint.Port}");
 
         Assert.True(exit == 0, output);
         var payloads = await WaitForPayloadsAsync(messages);
