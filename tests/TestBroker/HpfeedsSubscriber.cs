@@ -21,11 +21,14 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
     private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly Lock _lock = new();
     private readonly List<PublishFrame> _received = [];
+    private readonly bool _keepFrames;
+    private int _count;
     private string? _error;
     private bool _closed;
 
-    private HpfeedsSubscriber(Socket socket, string ident)
+    private HpfeedsSubscriber(Socket socket, string ident, bool keepFrames)
     {
+        _keepFrames = keepFrames;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
         Ident = ident;
@@ -60,7 +63,9 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
         }
     }
 
-    public static async Task<HpfeedsSubscriber> ConnectAsync(int port, string ident, string secret, IEnumerable<string> channels, CancellationToken cancellationToken = default)
+    /// <param name="keepFrames">False for a drain (the benchmark): frames are counted, not kept.</param>
+    public static async Task<HpfeedsSubscriber> ConnectAsync(int port, string ident, string secret, IEnumerable<string> channels,
+        bool keepFrames = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channels);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -75,7 +80,7 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var subscriber = new HpfeedsSubscriber(socket, ident);
+        var subscriber = new HpfeedsSubscriber(socket, ident, keepFrames);
         try
         {
             subscriber.Info = await subscriber._info.Task.WaitAsync(timeout.Token);
@@ -139,12 +144,13 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
         _sending.Dispose();
     }
 
-    private int ReceivedCount
+    /// <summary>PUBLISH frames received so far (kept or not).</summary>
+    public int ReceivedCount
     {
         get
         {
             lock (_lock)
-                return _received.Count;
+                return _count;
         }
     }
 
@@ -196,7 +202,11 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
                 return;
             case PublishFrame publish:
                 lock (_lock)
-                    _received.Add(publish);
+                {
+                    _count++;
+                    if (_keepFrames)
+                        _received.Add(publish);
+                }
                 break;
             case ErrorFrame error:
                 lock (_lock)

@@ -2,8 +2,16 @@ using System.Runtime.InteropServices;
 using SmtpCollector.TestBroker;
 
 BrokerOptions options;
+string? drain = null;
 try
 {
+    // --drain ident:secret:channel (the benchmark's subscriber) is ours; the rest is the broker's.
+    var at = Array.IndexOf(args, "--drain");
+    if (at >= 0 && at + 1 < args.Length)
+    {
+        drain = args[at + 1];
+        args = [.. args[..at], .. args[(at + 2)..]];
+    }
     options = BrokerCommandLine.Parse(args);
 }
 catch (FormatException e)
@@ -13,6 +21,12 @@ catch (FormatException e)
 }
 
 await using var broker = await HpfeedsBroker.StartAsync(options);
+HpfeedsSubscriber? drainer = null;
+if (drain?.Split(':') is [var ident, var secret, var channel])
+{
+    drainer = await HpfeedsSubscriber.ConnectAsync(broker.Port, ident, secret, [channel], keepFrames: false);
+    await broker.WaitForSubscribersAsync(channel, 1, TimeSpan.FromSeconds(10));
+}
 Console.WriteLine($"broker listening on 127.0.0.1:{broker.Port}");
 
 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -27,5 +41,7 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     stop.TrySetResult();
 });
 await stop.Task;
-Console.WriteLine($"broker stopping: {broker.ConnectionsAccepted} connections, {broker.SuccessfulAuths} AUTHs");
+Console.WriteLine($"broker stopping: {broker.ConnectionsAccepted} connections, {broker.SuccessfulAuths} AUTHs, drained {drainer?.ReceivedCount ?? 0} frames");
+if (drainer is not null)
+    await drainer.DisposeAsync();
 return 0;
