@@ -244,6 +244,29 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Assert.StartsWith("250 2.0.0", await SendAsync(client, Message(2)));
     }
 
+    [Fact]
+    public async Task Tls_with_the_brokers_ca_publishes_and_a_certificate_for_another_name_is_refused()
+    {
+        Directory.CreateDirectory(_spool);
+        await using var proxy = TlsProxy.Start(_broker.Port, _spool);
+        await using var subscriber = await SubscribeAsync();
+
+        var trusting = await StartAsync(Publisher(s => s with { Port = proxy.Port, Tls = true, CaFile = proxy.CaFile, ServerName = "localhost", AuthSettle = TimeSpan.Zero }));
+        await using (var client = await trusting.ConnectAsync())
+            Assert.StartsWith("250 2.0.0", await SendAsync(client, Message(1)));
+        Assert.Equal(3, (await subscriber.WaitForAsync(3, Wait)).Count);
+
+        var wrongName = await StartAsync(Publisher(s => s with { Port = proxy.Port, Tls = true, CaFile = proxy.CaFile, ServerName = "broker.example", AuthSettle = TimeSpan.Zero }),
+            sinkDeadline: TimeSpan.FromSeconds(1));
+        await using var other = await wrongName.ConnectAsync();
+        Assert.StartsWith("451 4.4.3", await SendAsync(other, Message(2)));
+
+        var systemTrust = await StartAsync(Publisher(s => s with { Port = proxy.Port, Tls = true, ServerName = "localhost", AuthSettle = TimeSpan.Zero }),
+            sinkDeadline: TimeSpan.FromSeconds(1));
+        await using var third = await systemTrust.ConnectAsync();
+        Assert.StartsWith("451 4.4.3", await SendAsync(third, Message(3)));
+    }
+
     /// <summary>A subscriber that reconnects after each broker restart and keeps everything it ever received.</summary>
     private sealed class SubscriberAcrossRestarts(Func<HpfeedsBroker> broker) : IAsyncDisposable
     {
