@@ -39,8 +39,15 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
             await stream.WriteAsync(transcript.ClientBytes);
             tcp.Client.Shutdown(SocketShutdown.Send);
             using var output = new MemoryStream();
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await stream.CopyToAsync(output, deadline.Token);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await stream.CopyToAsync(output, deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"{transcript.Name}: the server did not close the connection; it sent:\n{System.Text.Encoding.UTF8.GetString(output.ToArray())}");
+            }
             if (transcript.Compare(output.ToArray()) is { } difference)
                 Assert.Fail($"{transcript.Name}: {difference}");
             await AwaitAssertAsync(() => Assert.Equal(transcript.ExpectedStored, listener.StoredCount));

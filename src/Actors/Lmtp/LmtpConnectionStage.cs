@@ -80,13 +80,8 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
         private void OnUpstreamFinish()
         {
             _inputFinished = true;
-            if (_closing)
-            {
-                if (IsClosed(_stage._out))
-                    CompleteStage();
-                return;
-            }
-            Process();
+            if (!_closing)
+                Process();
         }
 
         private void OnMessage((IActorRef Sender, object Message) envelope)
@@ -277,22 +272,12 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
             {
                 Push(_stage._out, _output);
                 _output = ByteString.Empty;
+                return;
             }
-            if (_closing && _output.IsEmpty && !IsClosed(_stage._out))
-                FinishOutput();
-        }
-
-        /// <summary>
-        /// Ends the output once the last reply is out. TCP then closes our side after flushing it, and the stage (and so the
-        /// session) ends when the client has closed too, or after the close grace: only then is the connection really done.
-        /// </summary>
-        private void FinishOutput()
-        {
-            Complete(_stage._out);
-            if (_inputFinished)
+            // Closing only once TCP has pulled again, that is once the last reply's write is acknowledged: a close
+            // issued with a write still pending can leave a half-closed connection hanging in Akka.IO.
+            if (_closing && _output.IsEmpty)
                 CompleteStage();
-            else if (!HasBeenPulled(_stage._in))
-                Pull(_stage._in);
         }
 
         private void BeginClose()

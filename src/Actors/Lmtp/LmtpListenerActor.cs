@@ -47,7 +47,6 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
             CheckDrained();
         });
         Receive<DrainDeadline>(_ => CutOff());
-        Receive<Unbound>(_ => { });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -125,8 +124,9 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         if (_stopRequester is not null)
             return;
         _stopRequester = Sender;
-        // New connections are answered 421 from now on. The port itself is released only once the sessions are done:
-        // in Akka.NET the accepted connections are children of the TCP listener, so unbinding would cut them off.
+        // New connections are answered 421 from now on. The port is not unbound here: in Akka.NET the accepted connections
+        // are children of the TCP listener, so unbinding would cut off connections still writing their last reply.
+        // It is released when the actor system stops, after this drain.
         _log.Info("LMTP stopping: {0} sessions open, deadline {1}", _sessions.Count, _settings.ShutdownDeadline);
         foreach (var session in _sessions)
             session.Tell(new Drain());
@@ -139,7 +139,6 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         if (_stopRequester is null || _sessions.Count > 0)
             return;
         Timers.Cancel("drain");
-        Unbind();
         _stopRequester.Tell(new ListenerStopped(0));
     }
 
@@ -148,23 +147,14 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         _log.Warning("LMTP shutdown deadline passed: closing {0} sessions still busy", _sessions.Count);
         foreach (var session in _sessions)
             Context.Stop(session);
-        Unbind();
         _stopRequester?.Tell(new ListenerStopped(_sessions.Count));
     }
-
-    private void Unbind() =>
-        _binding?.Unbind().PipeTo(Self, success: () => Unbound.Instance, failure: _ => Unbound.Instance);
 
     private sealed record Bound(Tcp.ServerBinding Binding);
 
     private sealed record BindFailed(Exception Cause);
 
     private sealed record Accepted(Tcp.IncomingConnection Connection);
-
-    private sealed record Unbound
-    {
-        public static readonly Unbound Instance = new();
-    }
 
     private sealed record DrainDeadline
     {

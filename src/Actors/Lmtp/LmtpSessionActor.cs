@@ -195,7 +195,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         _connection.Tell(new WriteAndClose(before.Concat(Encode(closing.Replies))));
-        // The session lives until its connection has closed, so that the listener counts (and drains) real connections.
+        // The session lives until its connection stage has ended, so that the listener counts (and drains) real connections.
         Become(() =>
         {
             Receive<ConnectionClosed>(_ => Context.Stop(Self));
