@@ -151,7 +151,7 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
         await using var subscriber = new SubscriberAcrossRestarts(() => _broker);
         await subscriber.ConnectAsync();
         var confirmed = new List<string>();
-        var refused = 0;
+        long connections = 0;
         await using var client = await listener.ConnectAsync();
 
         for (var restart = 0; restart < 3; restart++)
@@ -162,12 +162,11 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
                 var reply = await SendAsync(client, message);
                 if (reply.StartsWith("250", StringComparison.Ordinal))
                     confirmed.Add(Sha256(message));
-                else if (reply.StartsWith("451 4.4.3", StringComparison.Ordinal))
-                    refused++;
-                else
+                else if (!reply.StartsWith("451 4.4.3", StringComparison.Ordinal))
                     Assert.Fail($"unexpected reply {reply}");
             }
             await subscriber.CollectAsync(confirmed.Count);
+            connections += _broker.ConnectionsAccepted;
             await _broker.StopAsync();
             _broker = await HpfeedsBroker.StartAsync(BrokerOptions(port));
             await subscriber.ConnectAsync();
@@ -176,9 +175,10 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Assert.NotEmpty(confirmed);
         var received = subscriber.Hashes("spam.mails");
         Assert.All(confirmed, sha256 => Assert.Contains(sha256, received));
-        // One connection per broker life, plus retries while each restart was down; a tight loop would be hundreds.
-        Assert.InRange(_broker.ConnectionsAccepted, 1, 10);
-        _ = refused;
+        // Every broker life counted (the subscriber's connections included): one publisher connection per life plus a few
+        // retries around each restart. A tight reconnect loop would be hundreds.
+        connections += _broker.ConnectionsAccepted;
+        Assert.InRange(connections, 4, 20);
     }
 
     [Fact]
@@ -279,13 +279,11 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
             await broker().WaitForSubscribersAsync("spam.mails", 1, Wait);
         }
 
-        /// <summary>Waits (bounded) until this life's subscriber has what the broker forwarded, then keeps it.</summary>
+        /// <summary>Waits (bounded) until the subscribers have received at least <paramref name="atLeast"/> distinct messages.</summary>
         public async Task CollectAsync(int atLeast)
         {
-            var current = _lives[^1];
             for (var attempt = 0; attempt < 100 && Hashes("spam.mails").Count < atLeast; attempt++)
                 await Task.Delay(50);
-            _ = current;
         }
 
         public HashSet<string> Hashes(string channel)

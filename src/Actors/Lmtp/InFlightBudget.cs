@@ -10,8 +10,6 @@ public sealed class InFlightBudget(long capacity)
 
     public long Capacity => capacity;
 
-    public long Used => Interlocked.Read(ref _used);
-
     public bool TryReserve(long bytes)
     {
         while (true)

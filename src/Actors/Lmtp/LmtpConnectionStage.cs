@@ -67,7 +67,7 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
             var chunk = Grab(_stage._in);
             if (_closing)
             {
-                // Whatever a client sends after the last reply (garbage after QUIT) is read and dropped until it closes.
+                // Whatever a client sends after the last reply (garbage after QUIT) is read and dropped until the close.
                 Pull(_stage._in);
                 return;
             }

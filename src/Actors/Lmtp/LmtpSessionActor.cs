@@ -122,10 +122,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private bool TryKeep(BodyBytesReceived received)
     {
         var body = _body!;
-        var count = 0;
-        foreach (var slice in received.Slices)
-            count += slice.Count;
-        var needed = body.CapacityNeededFor(count);
+        var needed = body.CapacityNeededFor(ByteCount(received));
         if (needed > 0 && !_budget.TryReserve(needed))
             return false;
         _reserved += needed;
@@ -139,10 +136,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         if (!received.Ended)
         {
             RestartIdleTimer();
-            long count = 0;
-            foreach (var slice in received.Slices)
-                count += slice.Count;
-            _connection.Tell(new BodyBytesTaken(count));
+            _connection.Tell(new BodyBytesTaken(ByteCount(received)));
             return;
         }
         var status = _outOfMemory ? BodyStatus.NoMemory : _body!.TooBig ? BodyStatus.TooBig : BodyStatus.Complete;
@@ -274,6 +268,14 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     {
         var timeout = _mode == ReadMode.Command ? _settings.CommandIdleTimeout : _settings.DataIdleTimeout;
         Timers.StartSingleTimer(IdleTimerKey, IdleTimedOut.Instance, timeout);
+    }
+
+    private static int ByteCount(BodyBytesReceived received)
+    {
+        var count = 0;
+        foreach (var slice in received.Slices)
+            count += slice.Count;
+        return count;
     }
 
     private static ByteString Encode(IReadOnlyList<Reply> replies)

@@ -8,18 +8,9 @@ public sealed record Reply(int Code, string? Enhanced, IReadOnlyList<string> Lin
     public Reply(int code, string? enhanced, string text) : this(code, enhanced, [text]) { }
 
     public bool IsPositive => Code < 400;
-    public bool IsTransient => Code is >= 400 and < 500;
 
     /// <summary>A copy whose text is prefixed, used for the per-recipient replies after DATA.</summary>
     public Reply For(string recipient) => this with { Lines = [$"<{recipient}> {Lines[0]}", .. Lines.Skip(1)] };
-
-    public int WriteTo(Span<byte> destination)
-    {
-        var text = ToString();
-        return Encoding.UTF8.GetBytes(text, destination);
-    }
-
-    public int ByteCount => Encoding.UTF8.GetByteCount(ToString());
 
     public override string ToString()
     {

@@ -18,13 +18,6 @@ public static class JsonPayload
         SkipValidation = true,
     };
 
-    public static void Write(Stream destination, ReceivedMessage message, bool withEnvelope)
-    {
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, message.Body.Length + 256));
-        Write(buffer, message, withEnvelope);
-        destination.Write(buffer.WrittenSpan);
-    }
-
     public static byte[] ToBytes(ReceivedMessage message, bool withEnvelope)
     {
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, message.Body.Length + 256));

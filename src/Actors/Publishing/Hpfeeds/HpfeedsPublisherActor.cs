@@ -70,13 +70,24 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private void OnStore(StoreMessage store)
     {
         var message = store.Message;
-        var payload = _settings.Format == PayloadFormat.Json ? JsonPayload.ToBytes(message, _settings.Envelope) : message.Body.ToArray();
+        ReadOnlySequence<byte> payload;
+        if (_settings.Format == PayloadFormat.Json)
+        {
+            var json = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, message.Body.Length + 512));
+            JsonPayload.Write(json, message, _settings.Envelope);
+            payload = new ReadOnlySequence<byte>(json.WrittenMemory);
+        }
+        else
+        {
+            payload = message.Body.ToSequence();
+        }
         if (payload.Length > _settings.MaxPayloadBytes)
         {
             OnOversize(store, payload.Length);
             return;
         }
 
+        // The frames are built once; each channel's PUBLISH is one more copy of the payload, none before it.
         var frames = new ArrayBufferWriter<byte>(_settings.Channels.Sum(c => (int)FrameEncoder.PublishLength(_settings.Ident, c, payload.Length)));
         foreach (var channel in _settings.Channels)
             FrameEncoder.WritePublish(frames, _settings.Ident, channel, payload);
