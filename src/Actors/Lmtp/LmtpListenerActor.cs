@@ -15,9 +15,10 @@ namespace SmtpCollector.Actors.Lmtp;
 /// </summary>
 public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 {
-    private readonly LmtpServerSettings _settings;
+    private readonly IActorRef _sink;
     private readonly InFlightBudget _budget;
-    private readonly Props _sessionProps;
+    private LmtpServerSettings _settings;
+    private Props _sessionProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IMaterializer _materializer;
     private readonly List<IActorRef> _waitingForBinding = [];
@@ -31,6 +32,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     public LmtpListenerActor(LmtpServerSettings settings, IActorRef sink)
     {
         _settings = settings;
+        _sink = sink;
         _budget = new InFlightBudget(settings.MaxInFlightBytes);
         // Built once: Props from an expression compiles its arguments each time, which costs more than the session itself.
         _sessionProps = LmtpSessionActor.Props(settings, sink, _budget);
@@ -47,6 +49,11 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
             CheckDrained();
         });
         Receive<DrainDeadline>(_ => CutOff());
+        Receive<UpdateTrapDomains>(update =>
+        {
+            _settings = _settings with { Domains = update.Domains };
+            _sessionProps = LmtpSessionActor.Props(_settings, _sink, _budget);
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

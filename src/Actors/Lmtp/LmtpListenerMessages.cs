@@ -13,3 +13,6 @@ public sealed record ListenerFailed(string Reason);
 public sealed record StopListening;
 
 public sealed record ListenerStopped(int SessionsCutOff);
+
+/// <summary>Serve these trap domains from the next connection on; connections already open keep the list they started with.</summary>
+public sealed record UpdateTrapDomains(SmtpCollector.Protocol.Lmtp.TrapDomains Domains);

@@ -15,6 +15,11 @@ public sealed class CollectorConfig
     /// <summary>Trap domains: recipients in these domains and their subdomains are accepted, others get 550 5.1.2. Empty: every domain.</summary>
     public List<string> Domains { get; set; } = [];
 
+    /// <summary>More trap domains from a file (one per line, # comments): the file Postfix's front reads. Re-read when it changes.</summary>
+    public string? DomainsFile { get; set; }
+
+    public double DomainsPollSeconds { get; set; } = 2;
+
     /// <summary><c>file:PATH</c> (json lines, synced before 250) or <c>raw:DIR</c> (one <c>&lt;sha256&gt;.eml</c> per message).</summary>
     public string Sink { get; set; } = "file:messages.jsonl";
 

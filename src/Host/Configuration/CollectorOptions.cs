@@ -23,23 +23,29 @@ public sealed record SinkOptions(SinkKind Kind, string Path, bool Envelope)
     }
 }
 
+/// <summary>The trap domains file, watched for changes; <see cref="FixedDomains"/> are the configuration's own list.</summary>
+public sealed record DomainsFileOptions(string Path, IReadOnlyList<string> FixedDomains, string InitialText, TimeSpan PollInterval);
+
 /// <summary>The validated configuration: the file's values, overridden by the command line, turned into settings.</summary>
 public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
 {
     /// <summary>Publish to this broker instead of the local sink (<c>--feed-config</c>).</summary>
     public Actors.Publishing.Hpfeeds.HpfeedsSettings? Feed { get; init; }
 
+    public DomainsFileOptions? DomainsFile { get; init; }
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);
+        var domainsFile = ReadDomainsFile(config, source);
         TrapDomains domains;
         try
         {
-            domains = new TrapDomains(config.Domains);
+            domains = new TrapDomains(config.Domains.Concat(domainsFile is null ? [] : TrapDomains.ParseList(domainsFile.InitialText)));
         }
         catch (ArgumentException ex)
         {
-            throw new ConfigException($"{source}: domains: {ex.Message}");
+            throw new ConfigException($"{source}: {(domainsFile is null ? "domains" : $"domains or domains_file {domainsFile.Path}")}: {ex.Message}");
         }
 
         var lmtp = new LmtpServerSettings
@@ -62,7 +68,22 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
             InFlightWait = Seconds(config.InFlightWaitSeconds, "in_flight_wait_seconds", source),
             ShutdownDeadline = Seconds(config.ShutdownDeadlineSeconds, "shutdown_deadline_seconds", source),
         };
-        return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source));
+        return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source)) { DomainsFile = domainsFile };
+    }
+
+    private static DomainsFileOptions? ReadDomainsFile(CollectorConfig config, string source)
+    {
+        if (string.IsNullOrEmpty(config.DomainsFile))
+            return null;
+        var path = System.IO.Path.GetFullPath(config.DomainsFile);
+        try
+        {
+            return new DomainsFileOptions(path, config.Domains, File.ReadAllText(path), Seconds(config.DomainsPollSeconds, "domains_poll_seconds", source));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{source}: domains_file: cannot read {path}: {ex.Message}");
+        }
     }
 
     public static (string Host, int Port) ParseListen(string listen, string source)

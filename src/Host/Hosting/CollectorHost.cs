@@ -34,7 +34,7 @@ public static class CollectorHost
                 loggers.AddLoggerFactory();
             })
             .WithMessageSink(options)
-            .WithLmtpListener(options.Lmtp));
+            .WithLmtpListener(options.Lmtp, options.DomainsFile));
 
         using var host = builder.Build();
         await host.StartAsync(cancellation);

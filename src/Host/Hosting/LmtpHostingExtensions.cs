@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Host.Configuration;
 
 namespace SmtpCollector.Host.Hosting;
 
@@ -10,7 +11,7 @@ public static class LmtpHostingExtensions
     /// The LMTP listener, handing messages to the registered <see cref="MessageSink"/>. On shutdown it stops accepting
     /// first (CoordinatedShutdown's service-unbind phase) and lets sessions in the middle of a message finish.
     /// </summary>
-    public static AkkaConfigurationBuilder WithLmtpListener(this AkkaConfigurationBuilder builder, LmtpServerSettings settings)
+    public static AkkaConfigurationBuilder WithLmtpListener(this AkkaConfigurationBuilder builder, LmtpServerSettings settings, DomainsFileOptions? domainsFile = null)
     {
         var phaseTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(5);
         return builder
@@ -20,6 +21,8 @@ public static class LmtpHostingExtensions
                 var sink = registry.Get<MessageSink>();
                 var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink), "lmtp-listener");
                 registry.Register<LmtpListener>(listener);
+                if (domainsFile is not null)
+                    system.ActorOf(TrapDomainsFileActor.Props(domainsFile.Path, domainsFile.FixedDomains, domainsFile.InitialText, domainsFile.PollInterval, listener), "trap-domains-file");
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "lmtp-drain", async () =>
                 {
                     await listener.Ask<ListenerStopped>(new StopListening(), phaseTimeout);

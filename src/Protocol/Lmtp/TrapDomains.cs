@@ -20,6 +20,29 @@ public sealed class TrapDomains
 
     public static TrapDomains Any { get; } = new(null);
 
+    /// <summary>
+    /// The domains file's entries (the format Postfix's front reads too, postfix/reload-domains): one domain per line,
+    /// <c>#</c> starts a comment, blank lines are skipped, only a line's first word counts, and a leading <c>.</c> or
+    /// <c>@</c> and a trailing dot are tolerated.
+    /// </summary>
+    public static IEnumerable<string> ParseList(string text)
+    {
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.AsSpan();
+            var hash = line.IndexOf('#');
+            if (hash >= 0)
+                line = line[..hash];
+            line = line.Trim();
+            var space = line.IndexOfAny(" \t\r\f\v");
+            if (space >= 0)
+                line = line[..space];
+            line = line.TrimStart(".@").TrimEnd('.');
+            if (!line.IsEmpty)
+                yield return line.ToString();
+        }
+    }
+
     public bool AcceptsAll => _domains.Length == 0;
 
     public IReadOnlyList<string> Domains => _domains;

@@ -87,4 +87,12 @@ public class TrapDomainsTests
     {
         Assert.Throws<ArgumentException>(() => new TrapDomains(["not a domain"]));
     }
+
+    [Fact]
+    public void Reads_a_domains_file_as_postfix_front_does()
+    {
+        const string file = "# trap domains\r\ntrap.example\n\n  .Sub.Other.Example.  # a comment\n@third.example extra words\n#all.example\n";
+
+        Assert.Equal(["trap.example", "Sub.Other.Example", "third.example"], TrapDomains.ParseList(file));
+    }
 }
