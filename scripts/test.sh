@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian machine with the .NET SDK: installs the real mail tools the tests drive
-# (Postfix's smtp-source/smtp-sink, swaks) when they are missing, then the whole test suite.
+# (Postfix itself for the end-to-end tests, its smtp-source/smtp-sink, swaks) when they are missing, then the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || need+=(postfix)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
+# postfix/configure makes the front's self-signed STARTTLS certificate with it (the end-to-end tests run configure).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
