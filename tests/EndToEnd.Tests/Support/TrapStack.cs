@@ -82,6 +82,15 @@ public class TrapStack : IAsyncLifetime
         await collector.DisposeAsync();
     }
 
+    /// <summary>kill -9: no drain, nothing flushed; Postfix sees connections break in the middle.</summary>
+    public async Task KillCollectorAsync()
+    {
+        var collector = Collector ?? throw new InvalidOperationException("the collector is not running");
+        Collector = null;
+        await collector.KillAsync();
+        await collector.DisposeAsync();
+    }
+
     public async Task StartBrokerAsync()
     {
         Broker = await HpfeedsBroker.StartAsync(new BrokerOptions { Port = _brokerPort, Accounts = Accounts });
