@@ -289,6 +289,10 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
             Flush();
         }
 
-        protected override void OnTimer(object timerKey) => CompleteStage();
+        // The client has not taken its last reply: a graceful close would wait for that write for ever (Akka.IO closes
+        // only once pending writes are done), keeping the socket and its buffers after the session has gone. Failing the
+        // stage makes the TCP stage abort the connection instead.
+        protected override void OnTimer(object timerKey) =>
+            FailStage(new TimeoutException($"{_stage.Peer} did not take its last reply within {_stage.Settings.CloseGrace}: connection aborted"));
     }
 }

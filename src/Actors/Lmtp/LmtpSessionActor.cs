@@ -122,10 +122,14 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private bool TryKeep(BodyBytesReceived received)
     {
         var body = _body!;
-        var needed = body.CapacityNeededFor(ByteCount(received));
+        // With SIZE= declared (Postfix always declares it) the whole message is reserved before its first byte is kept.
+        // Reserving piece by piece, many large messages at once each held part of the budget and waited for the rest,
+        // until all of them gave up with 452 together.
+        var declared = _session.Parameters.Size is { } size && size <= _budget.Capacity - DeclaredSizeSlack ? size + DeclaredSizeSlack : 0;
+        var needed = Math.Max(body.Capacity + body.CapacityNeededFor(ByteCount(received)), declared) - _reserved;
         if (needed > 0 && !_budget.TryReserve(needed))
             return false;
-        _reserved += needed;
+        _reserved += Math.Max(needed, 0);
         foreach (var slice in received.Slices)
             body.Append(slice.ToReadOnlySpan());
         return true;
@@ -287,6 +291,9 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
             text.Append(reply.ToString());
         return ByteString.FromString(text.ToString(), Encoding.UTF8);
     }
+
+    /// <summary>What the body's blocks may take beyond the declared size (rounding to whole blocks).</summary>
+    private const long DeclaredSizeSlack = 8 * 1024;
 
     private const string IdleTimerKey = "idle";
     private const string BudgetTimerKey = "budget";

@@ -9,7 +9,8 @@ namespace SmtpCollector.Actors.Publishing.Hpfeeds;
 
 /// <summary>
 /// One connection to the broker: connect, read INFO, AUTH, subscribe the confirmation channel, then write batches one
-/// write at a time. Any failure (refused, closed, an ERROR frame, a malformed frame) is thrown, so that its backoff
+/// write at a time. Any failure (refused, closed, an ERROR frame, a malformed frame, no progress within
+/// <see cref="HpfeedsSettings.BrokerTimeout"/>) is thrown, so that its backoff
 /// supervisor starts a new connection after a growing pause; the publisher learns of it from <see cref="BrokerLost"/>.
 /// In confirm mode, after a batch is written a marker goes to the confirmation channel; the broker handles frames in
 /// order, so its echo confirms every batch written before it.
@@ -64,6 +65,8 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         {
             _stream = opened.Stream;
             StartReading(opened.Stream);
+            // A broker that accepts and then says nothing, or trickles an INFO that never ends, would hold this connection forever.
+            Timers.StartSingleTimer(InfoTimerKey, new Stalled("no INFO"), _settings.BrokerTimeout);
             Become(AwaitingInfo);
         });
         Receive<ReadEnded>(ended => Fail(ended.Reason));
@@ -78,6 +81,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
                 OnUnexpected(received.Frame);
                 return;
             }
+            Timers.Cancel(InfoTimerKey);
             var hello = new ArrayBufferWriter<byte>();
             FrameEncoder.Write(hello, AuthFrame.For(info, _settings.Ident, _settings.Secret));
             if (_settings.Confirm)
@@ -93,6 +97,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
                 Timers.StartSingleTimer("settled", AuthSettled.Instance, _settings.AuthSettle);
         });
         Receive<ReadEnded>(ended => Fail(ended.Reason));
+        Receive<Stalled>(OnStalled);
     }
 
     private void Ready()
@@ -105,6 +110,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         Receive<Written>(written =>
         {
             _writing = false;
+            Timers.Cancel(WriteTimerKey);
             if (written.Sequence >= 0)
             {
                 _lastWritten = written.Sequence;
@@ -124,6 +130,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         Receive<Stable>(_ => Context.Parent.Tell(BackoffSupervisor.Reset.Instance));
         Receive<AuthSettled>(_ => _publisher.Tell(new BrokerReady(Self)));
         Receive<ReadEnded>(ended => Fail(ended.Reason));
+        Receive<Stalled>(OnStalled);
     }
 
     private void OnMarker(PublishFrame publish)
@@ -133,6 +140,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
             || sequence != _markerSent)
             return;
         _markerSent = -1;
+        Timers.Cancel(ConfirmTimerKey);
         _confirmedUpTo = sequence;
         _publisher.Tell(new BatchesConfirmed(Self, sequence));
         SendMarkerIfDue();
@@ -145,6 +153,8 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         if (!_settings.Confirm || _markerSent >= 0 || _lastWritten <= _confirmedUpTo)
             return;
         _markerSent = _lastWritten;
+        // A broker that takes frames but never echoes the marker would keep the window full for good.
+        Timers.StartSingleTimer(ConfirmTimerKey, new Stalled("no confirmation marker echoed"), _settings.BrokerTimeout);
         var marker = new ArrayBufferWriter<byte>();
         FrameEncoder.WritePublish(marker, _settings.Ident, _settings.ConfirmChannel, Encoding.UTF8.GetBytes(_markerPrefix + _lastWritten));
         _writes.Enqueue((-1, marker.WrittenMemory));
@@ -160,6 +170,8 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
     private void Write(ReadOnlyMemory<byte> bytes, long sequence = -1)
     {
         _writing = true;
+        // A broker that stops reading fills the TCP window and the write never completes.
+        Timers.StartSingleTimer(WriteTimerKey, new Stalled("a write not taken"), _settings.BrokerTimeout);
         _stream!.WriteAsync(bytes).AsTask()
             .PipeTo(Self, success: () => new Written(sequence), failure: ex => new ReadEnded($"write failed: {ex.Message}"));
     }
@@ -175,6 +187,8 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         }
         Fail($"unexpected {frame.Opcode} frame from the broker");
     }
+
+    private void OnStalled(Stalled stalled) => Fail($"{stalled.What} within {_settings.BrokerTimeout}");
 
     private void Fail(string reason)
     {
@@ -223,7 +237,13 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         return true;
     }
 
+    private const string InfoTimerKey = "info";
+    private const string WriteTimerKey = "write";
+    private const string ConfirmTimerKey = "confirm";
+
     private sealed record Opened(Stream Stream);
+
+    private sealed record Stalled(string What);
 
     private sealed record FrameReceived(Frame Frame);
 

@@ -18,3 +18,14 @@ public sealed record BatchesConfirmed(IActorRef Connection, long Sequence);
 
 /// <summary>The connection is gone; what it had not confirmed is not safe.</summary>
 public sealed record BrokerLost(IActorRef Connection, string Reason);
+
+// Asked by anyone (tests, diagnostics).
+
+/// <summary>Ask the publisher what it holds; answered with <see cref="PublisherStatus"/>.</summary>
+public sealed record GetPublisherStatus;
+
+/// <summary>
+/// <paramref name="Waiting"/>: messages not yet handed to a connection. <paramref name="InFlight"/>: handed to the
+/// current connection and not given back (at most the window), holding <paramref name="InFlightBytes"/> bytes of frames.
+/// </summary>
+public sealed record PublisherStatus(int Waiting, int InFlight, long InFlightBytes, bool Connected);

@@ -14,7 +14,9 @@ namespace SmtpCollector.Actors.Publishing.Hpfeeds;
 /// (a child restarted with exponential backoff and jitter), and confirms it to its session only when the frames are
 /// written (or, with <see cref="HpfeedsSettings.Confirm"/>, echoed back through a marker). A bounded window of messages
 /// is in flight; the rest wait here, and their sessions with them. A message not safe by its deadline gets 451 4.4.3;
-/// what a lost connection had not confirmed is sent again on the next one (at least once, never lost).
+/// what a lost connection had not confirmed is sent again on the next one (at least once, never lost). A message
+/// answered 451 while its frames are with the connection keeps its place in the window until the connection gives them
+/// back (written, confirmed or lost), so a broker that stops reading holds at most a window's worth of frames.
 /// </summary>
 public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 {
@@ -50,6 +52,8 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         });
         Receive<BrokerLost>(OnLost);
         Receive<Sweep>(_ => ExpireOverdue());
+        Receive<GetPublisherStatus>(_ => Sender.Tell(new PublisherStatus(
+            _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => (long)p.Frames.Length), _connection is not null)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -136,7 +140,8 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         {
             var pending = _inFlight[done];
             _inFlight.Remove(done);
-            pending.ReplyTo.Tell(new MessageStored(pending.Sha256));
+            if (!pending.Answered)
+                pending.ReplyTo.Tell(new MessageStored(pending.Sha256));
         }
         Pump();
     }
@@ -146,11 +151,12 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         if (!lost.Connection.Equals(_connection) && _connection is not null)
             return;
         _connection = null;
-        if (_inFlight.Count > 0)
-            _log.Warning("broker connection lost ({0}) with {1} messages unconfirmed: they are sent again on the next connection", lost.Reason, _inFlight.Count);
-        // Back to the front, in their order: at least once, never lost.
-        foreach (var sequence in _inFlight.Keys.OrderDescending())
-            _waiting.AddFirst(_inFlight[sequence]);
+        // Back to the front, in their order: at least once, never lost. Those already answered 451 are Postfix's to retry.
+        var unconfirmed = _inFlight.Where(p => !p.Value.Answered).OrderByDescending(p => p.Key).Select(p => p.Value).ToList();
+        if (unconfirmed.Count > 0)
+            _log.Warning("broker connection lost ({0}) with {1} messages unconfirmed: they are sent again on the next connection", lost.Reason, unconfirmed.Count);
+        foreach (var pending in unconfirmed)
+            _waiting.AddFirst(pending);
         _inFlight.Clear();
     }
 
@@ -167,9 +173,9 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             }
             node = next;
         }
-        foreach (var (sequence, pending) in _inFlight.Where(p => now >= p.Value.Deadline).ToList())
+        foreach (var (sequence, pending) in _inFlight.Where(p => !p.Value.Answered && now >= p.Value.Deadline).ToList())
         {
-            _inFlight.Remove(sequence);
+            _inFlight[sequence] = pending with { Answered = true };
             NotPublished(pending, "not confirmed by the broker in time");
         }
     }
@@ -177,7 +183,11 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private static void NotPublished(Pending pending, string reason) =>
         pending.ReplyTo.Tell(new MessageNotStored(pending.Sha256, Replies.PublishFailed, reason));
 
-    private sealed record Pending(string Sha256, ReadOnlyMemory<byte> Frames, IActorRef ReplyTo, DateTime Deadline);
+    private sealed record Pending(string Sha256, ReadOnlyMemory<byte> Frames, IActorRef ReplyTo, DateTime Deadline)
+    {
+        /// <summary>Already told 451 at its deadline; still in the window while its frames are with the connection.</summary>
+        public bool Answered { get; init; }
+    }
 
     private sealed record Sweep
     {

@@ -73,6 +73,12 @@ public sealed record HpfeedsSettings
     /// </summary>
     public TimeSpan AuthSettle { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A broker that makes no progress for this long is dropped and retried after the backoff: no INFO after the
+    /// connection opens, a write it does not take (it stopped reading), a confirmation marker it does not echo.
+    /// </summary>
+    public TimeSpan BrokerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>A connection up this long without failing resets the backoff to <see cref="MinBackoff"/>.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(10);
 
