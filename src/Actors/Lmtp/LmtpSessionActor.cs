@@ -122,10 +122,18 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private bool TryKeep(BodyBytesReceived received)
     {
         var body = _body!;
-        var needed = body.CapacityNeededFor(ByteCount(received));
+        var count = ByteCount(received);
+        var needed = body.CapacityNeededFor(count);
         if (needed > 0 && !_budget.TryReserve(needed))
             return false;
         _reserved += needed;
+        if (body.Length + count > body.MaxBytes)
+        {
+            // Nothing was reserved for a piece that takes the message over the limit, so none of it may be kept: appended
+            // slice by slice, those before the limit would be, in blocks outside the budget.
+            body.Skip(count);
+            return true;
+        }
         foreach (var slice in received.Slices)
             body.Append(slice.ToReadOnlySpan());
         return true;
