@@ -96,7 +96,7 @@ public class HpfeedsDecoderFuzzTests
             Assert.Equal(expected.Error, actual.Error);
             Assert.Equal(expected.Frames, actual.Frames);
             Assert.Equal(expected.EndsBetweenFrames, actual.EndsBetweenFrames);
-        }, ciIterations: 3000, print: t => Show(t.Item1, t.Item2, t.Item3, t.Item4));
+        }, ciIterations: 5000, print: t => Show(t.Item1, t.Item2, t.Item3, t.Item4));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public class HpfeedsDecoderFuzzTests
             Assert.Null(decoded.Error);
             Assert.Equal(frames, decoded.Frames);
             Assert.True(decoded.EndsBetweenFrames);
-        }, ciIterations: 1500, print: t => $"{t.Item1.Length} frames, cuts [{string.Join(",", t.Item2)}]: {string.Join(" | ", t.Item1.Select(f => f.ToString()))}");
+        }, ciIterations: 2000, print: t => $"{t.Item1.Length} frames, cuts [{string.Join(",", t.Item2)}]: {string.Join(" | ", t.Item1.Select(f => f.ToString()))}");
     }
 
     [Fact]
@@ -136,6 +136,6 @@ public class HpfeedsDecoderFuzzTests
             FrameEncoder.WritePublish(writer, publish.Ident, publish.Channel, payload);
 
             Assert.Equal(FrameEncoder.Encode(publish), writer.WrittenSpan.ToArray());
-        }, ciIterations: 500);
+        }, ciIterations: 800);
     }
 }

@@ -28,7 +28,7 @@ public class LmtpFuzzTests
         {
             var run = LmtpDriver.Run(t.Settings, Gens.Cut(t.Input, t.Cuts));
             LmtpChecks.All(run, t.Input, t.Settings.Limits);
-        }, ciIterations: 3000, print: Show);
+        }, ciIterations: 4500, print: Show);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class LmtpFuzzTests
                 Assert.Equal(first.Messages.Select(m => m.Sha256), other.Messages.Select(m => m.Sha256));
                 Assert.Equal(first.Messages.Select(m => m.Bytes), other.Messages.Select(m => m.Bytes));
             }
-        }, ciIterations: 1500, print: t => Show(t.Item1) + $"\nsecond cuts [{string.Join(",", t.Item2)}]");
+        }, ciIterations: 2000, print: t => Show(t.Item1) + $"\nsecond cuts [{string.Join(",", t.Item2)}]");
     }
 
     [Fact]
@@ -66,6 +66,6 @@ public class LmtpFuzzTests
             Assert.Equal(expected.Messages, messages.Select(m => m.Bytes));
             Assert.Equal(expected.Recipients, messages.Select(m => m.Recipients));
             Assert.Equal(model.Quit, run.Closed);
-        }, ciIterations: 2000, print: Show);
+        }, ciIterations: 3000, print: Show);
     }
 }
