@@ -122,14 +122,22 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private bool TryKeep(BodyBytesReceived received)
     {
         var body = _body!;
+        var count = ByteCount(received);
         // With SIZE= declared (Postfix always declares it) the whole message is reserved before its first byte is kept.
         // Reserving piece by piece, many large messages at once each held part of the budget and waited for the rest,
         // until all of them gave up with 452 together.
         var declared = _session.Parameters.Size is { } size && size <= _budget.Capacity - DeclaredSizeSlack ? size + DeclaredSizeSlack : 0;
-        var needed = Math.Max(body.Capacity + body.CapacityNeededFor(ByteCount(received)), declared) - _reserved;
+        var needed = Math.Max(body.Capacity + body.CapacityNeededFor(count), declared) - _reserved;
         if (needed > 0 && !_budget.TryReserve(needed))
             return false;
         _reserved += Math.Max(needed, 0);
+        if (body.Length + count > body.MaxBytes)
+        {
+            // Nothing was reserved for a piece that takes the message over the limit, so none of it may be kept: appended
+            // slice by slice, those before the limit would be, in blocks outside the budget.
+            body.Skip(count);
+            return true;
+        }
         foreach (var slice in received.Slices)
             body.Append(slice.ToReadOnlySpan());
         return true;

@@ -61,16 +61,20 @@ public sealed record Mailbox(string LocalPart, string Domain, string AsciiDomain
             var c = text[i];
             if (c == '\\')
             {
-                i++;
+                // RFC 5321 quoted-pairSMTP quotes a printable character, never a control: a CR would end up in the replies.
+                if (++i < text.Length && IsAsciiControl(text[i]))
+                    return -1;
                 continue;
             }
             if (c == '"')
                 return i;
-            if (c < 32 || c == 127)
+            if (IsAsciiControl(c))
                 return -1;
         }
         return -1;
     }
+
+    private static bool IsAsciiControl(char c) => c < 32 || c == 127;
 
     private static bool IsDotAtom(ReadOnlySpan<char> local)
     {
@@ -91,7 +95,8 @@ public sealed record Mailbox(string LocalPart, string Domain, string AsciiDomain
         if (domain.Length == 0)
             return null;
         if (domain[0] == '[')
-            return domain[^1] == ']' && domain.Length > 2 && !domain.AsSpan(1, domain.Length - 2).ContainsAny("[]\\ ") ? domain.ToLowerInvariant() : null;
+            return domain[^1] == ']' && domain.Length > 2 && !domain.AsSpan(1, domain.Length - 2).ContainsAny("[]\\ ")
+                && !domain.Any(IsAsciiControl) ? domain.ToLowerInvariant() : null;
         try
         {
             // Lower-cased first: with InvariantGlobalization, IdnMapping does no UTS 46 case mapping, so "BÜCHER" would encode differently from "bücher".

@@ -54,6 +54,16 @@ public sealed class MessageBodyBuilder
         return needed;
     }
 
+    /// <summary>
+    /// Counts <paramref name="count"/> bytes that take the message over <see cref="MaxBytes"/> without keeping any of them:
+    /// for a piece that arrives in several slices, of which <see cref="CapacityNeededFor"/> saw the whole (and said 0).
+    /// </summary>
+    public void Skip(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Length + count, MaxBytes, nameof(count));
+        Length += count;
+    }
+
     public void Append(ReadOnlySpan<byte> bytes)
     {
         Length += bytes.Length;
