@@ -67,7 +67,8 @@ wait_for() { # FILE PATTERN WHAT
 dotnet "$out/broker/SmtpCollector.TestBroker.dll" --port "$broker_port" \
     --user "writer:secret:spam.mails,writer.confirm:writer.confirm" --user "reader:reader-secret::spam.mails" \
     --drain "reader:reader-secret:spam.mails" >"$work/broker.log" 2>&1 &
-pids+=("$!")
+broker_pid=$!
+pids+=("$broker_pid")
 wait_for "$work/broker.log" "broker listening" "the test broker"
 
 echo "trap.example" >"$work/domains"
@@ -122,9 +123,17 @@ echo "== warm-up: $messages messages through each" >&2
 measure collector "$smtp_a" "$messages" >/dev/null
 measure sink "$smtp_b" "$messages" >/dev/null
 
+cpu_seconds() { # PID: user + system CPU seconds so far
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / hz }' "/proc/$1/stat"
+}
+
 : >"$work/runs.txt"
 for round in $(seq "$rounds"); do
+    c0="$(cpu_seconds "$collector_pid")"; b0="$(cpu_seconds "$broker_pid")"
     read -r c_secs c_acc <<<"$(measure collector "$smtp_a" "$messages")"
+    c1="$(cpu_seconds "$collector_pid")"; b1="$(cpu_seconds "$broker_pid")"
+    echo "== round $round: collector used $(awk -v a="$c0" -v b="$c1" -v t="$c_secs" 'BEGIN { printf "%.2f", (b - a) / t }') cores," \
+        "the test broker and its subscriber $(awk -v a="$b0" -v b="$b1" -v t="$c_secs" 'BEGIN { printf "%.2f", (b - a) / t }') cores" >&2
     read -r s_secs s_acc <<<"$(measure sink "$smtp_b" "$messages")"
     echo "== round $round: collector ${c_secs}s (smtpd accepted in ${c_acc}s), smtp-sink ${s_secs}s (accepted in ${s_acc}s)" >&2
     echo "$c_secs $s_secs" >>"$work/runs.txt"
