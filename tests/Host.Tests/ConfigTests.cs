@@ -46,6 +46,15 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void With_no_configuration_it_listens_on_loopback_only()
+    {
+        var options = CollectorOptions.From(new CollectorConfig(), "defaults");
+
+        Assert.Equal(("127.0.0.1", 2424), (options.Lmtp.Host, options.Lmtp.Port));
+        Assert.True(System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(options.Lmtp.Host)));
+    }
+
+    [Fact]
     public void Unknown_key_names_the_file_line_and_key()
     {
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("listen: 127.0.0.1:2424\nmax_mesage_bytes: 10\n", "collector.yml"));
