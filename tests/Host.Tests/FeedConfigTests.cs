@@ -26,6 +26,15 @@ public sealed class FeedConfigTests
         Assert.False(settings.Envelope);
         Assert.Equal(1_048_558, settings.MaxPayloadBytes);
         Assert.Equal(OversizePolicy.Spool, settings.Oversize);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.BrokerTimeout);
+    }
+
+    [Fact]
+    public void The_broker_timeout_is_an_option()
+    {
+        var settings = FeedOptions.From(ConfigLoader.Parse<FeedConfig>("broker: b\nidentity: i\nchannels: [c]\nsecret: s\nbroker_timeout_seconds: 5\n", "f.yml"), "f.yml");
+
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.BrokerTimeout);
     }
 
     [Fact]
@@ -52,6 +61,7 @@ public sealed class FeedConfigTests
     [InlineData("broker: b\nidentity: i\nchannels: []\nsecret: s\n", "channels must list")]
     [InlineData("broker: b\nidentity: i\nchannels: [c]\nsecret: s\noversize: drop\n", "oversize 'drop'")]
     [InlineData("broker: b\nidentity: i\nchannels: [c]\nsecret: s\nport: 99999\n", "port '99999'")]
+    [InlineData("broker: b\nidentity: i\nchannels: [c]\nsecret: s\nbroker_timeout_seconds: 0\n", "broker_timeout_seconds must be")]
     public void Mistakes_are_named(string yaml, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => FeedOptions.From(ConfigLoader.Parse<FeedConfig>(yaml, "f.yml"), "f.yml"));

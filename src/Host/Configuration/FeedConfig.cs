@@ -31,4 +31,5 @@ public sealed class FeedConfig
     public double MinBackoffSeconds { get; set; } = 0.2;
     public double MaxBackoffSeconds { get; set; } = 30;
     public double AuthSettleSeconds { get; set; } = 1;
+    public double BrokerTimeoutSeconds { get; set; } = 30;
 }

@@ -54,6 +54,7 @@ public static class FeedOptions
             MinBackoff = TimeSpan.FromSeconds(config.MinBackoffSeconds),
             MaxBackoff = TimeSpan.FromSeconds(config.MaxBackoffSeconds),
             AuthSettle = config.AuthSettleSeconds is >= 0 and <= 60 ? TimeSpan.FromSeconds(config.AuthSettleSeconds) : throw new ConfigException($"{source}: auth_settle_seconds must be between 0 and 60"),
+            BrokerTimeout = config.BrokerTimeoutSeconds is > 0 and <= 3600 ? TimeSpan.FromSeconds(config.BrokerTimeoutSeconds) : throw new ConfigException($"{source}: broker_timeout_seconds must be between 0 and 3600"),
         };
     }
 
