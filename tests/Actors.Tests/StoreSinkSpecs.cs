@@ -128,8 +128,9 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
         var bytes = new byte[] { 0x53, 0x3A, 0xFF, 0x00, 0x0D, 0x0A };
         var message = Message(0, bytes);
 
+        // The same bytes twice, each a body of its own (a sink releases every body it is handed).
         sink.Tell(new StoreMessage(message, DateTime.MaxValue), TestActor);
-        sink.Tell(new StoreMessage(message, DateTime.MaxValue), TestActor);
+        sink.Tell(new StoreMessage(Message(0, bytes), DateTime.MaxValue), TestActor);
         await ExpectMsgAsync<MessageStored>();
         await ExpectMsgAsync<MessageStored>();
 

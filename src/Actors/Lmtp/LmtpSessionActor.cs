@@ -60,7 +60,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        // The sink may still hold a message it was handed; what the budget tracks is the session's own share.
+        // A message being received goes back to the budget here; one handed to the sink is the sink's to release.
         ReleaseBody();
         base.PostStop();
     }
@@ -125,7 +125,9 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         // With SIZE= declared (Postfix always declares it) the whole message is reserved before its first byte is kept.
         // Reserving piece by piece, many large messages at once each held part of the budget and waited for the rest,
         // until all of them gave up with 452 together.
-        var declared = _session.Parameters.Size is { } size && size <= _budget.Capacity - DeclaredSizeSlack ? size + DeclaredSizeSlack : 0;
+        var declared = _session.Parameters.Size is { } size ? WholeBlocks(size) : 0;
+        if (declared > _budget.Capacity)
+            declared = 0;
         var needed = Math.Max(body.Capacity + body.CapacityNeededFor(ByteCount(received)), declared) - _reserved;
         if (needed > 0 && !_budget.TryReserve(needed))
             return false;
@@ -204,11 +206,13 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private void StartBody()
     {
         _outOfMemory = false;
-        _body = new MessageBodyBuilder(_settings.Limits.MaxMessageBytes, _session.Parameters.Size);
+        _body = new MessageBodyBuilder(_settings.Limits.MaxMessageBytes, _budget.Blocks);
     }
 
+    /// <summary>The session's own share: the blocks of a message not handed on, and what it reserved for them.</summary>
     private void ReleaseBody()
     {
+        _body?.Abandon();
         _budget.Release(_reserved);
         _reserved = 0;
         _body = null;
@@ -217,7 +221,12 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private void Deliver()
     {
         Timers.Cancel(IdleTimerKey);
-        var (body, sha256) = _body!.Build();
+        // The body and its share of the budget go to the sink, which releases both once nothing reads the bytes any more:
+        // it may hold them past this session's reply (a 451 at the deadline while the frames are still being written).
+        var budget = _budget;
+        var reserved = _reserved;
+        _reserved = 0;
+        var (body, sha256) = _body!.Build(() => budget.Release(reserved));
         var envelope = new MessageEnvelope(
             _session.Sender ?? "",
             [.. _session.Recipients],
@@ -244,6 +253,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private void OnDelivered(DeliveryFinished finished)
     {
         var message = finished.Message;
+        // Only the body's length: its bytes are the sink's now, and may be gone.
         _log.Info($"message sha256={message.Sha256} size={message.Body.Length} recipients={string.Join(",", message.Envelope.Recipients)} " +
             $"peer={_peer} client={message.Envelope.Xforward.GetValueOrDefault("ADDR", "-")} outcome={finished.Outcome} reply={finished.Verdict.Code} {finished.Verdict.Enhanced}");
         ReleaseBody();
@@ -292,8 +302,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         return ByteString.FromString(text.ToString(), Encoding.UTF8);
     }
 
-    /// <summary>What the body's blocks may take beyond the declared size (rounding to whole blocks).</summary>
-    private const long DeclaredSizeSlack = 8 * 1024;
+    private long WholeBlocks(long bytes) => MessageBodyBuilder.BlocksFor(bytes, _budget.Blocks.BlockBytes) * _budget.Blocks.BlockBytes;
 
     private const string IdleTimerKey = "idle";
     private const string BudgetTimerKey = "budget";
