@@ -301,6 +301,59 @@ public sealed class FloodSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_declared_size_that_does_not_fit_yet_gets_its_354_only_once_the_budget_has_room()
+    {
+        var settings = Defaults with { MaxInFlightBytes = 1024 * 1024, InFlightWait = TimeSpan.FromSeconds(20) };
+        var listener = await Listener.StartAsync(Sys, settings);
+        var first = "Subject: first\r\n\r\n" + new string('a', 600_000) + "\r\n";
+        var second = "Subject: second\r\n\r\n" + new string('b', 600_000) + "\r\n";
+        await using var a = await listener.ConnectAsync();
+        await using var b = await listener.ConnectAsync();
+
+        await a.SendAsync($"MAIL FROM:<s@example.net> SIZE={first.Length}\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
+        await a.ExpectAsync("250");
+        await a.ExpectAsync("250");
+        await a.ExpectAsync("354");
+        await b.SendAsync($"MAIL FROM:<s@example.net> SIZE={second.Length}\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
+        // The first message holds 640 KiB of the 1 MiB: the second waits for room before its client may send a byte
+        // (the pipelined group's replies come together, with the 354).
+        var go = Task.Run(async () =>
+        {
+            await b.ExpectAsync("250");
+            await b.ExpectAsync("250");
+            await b.ExpectAsync("354");
+        });
+        await Task.Delay(500);
+        Assert.False(go.IsCompleted);
+
+        await a.SendAsync(first + ".\r\n");
+        await a.ExpectAsync("250 2.0.0");
+        await go.WaitAsync(TimeSpan.FromSeconds(10));
+        await b.SendAsync(second + ".\r\n");
+        await b.ExpectAsync("250 2.0.0");
+        await listener.AssertBudgetReleasedAsync();
+    }
+
+    [Fact]
+    public async Task A_declared_size_that_finds_no_room_within_the_wait_gets_354_and_then_452()
+    {
+        var settings = Defaults with { MaxInFlightBytes = 1024 * 1024, InFlightWait = TimeSpan.FromMilliseconds(300) };
+        var listener = await Listener.StartAsync(Sys, settings);
+        var body = "Subject: late\r\n\r\n" + new string('c', 600_000) + "\r\n";
+        await using var holder = await listener.ConnectAsync();
+        await holder.SendAsync($"MAIL FROM:<s@example.net> SIZE={body.Length}\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
+        await holder.ExpectAsync("250");
+        await holder.ExpectAsync("250");
+        await holder.ExpectAsync("354");
+        await using var late = await listener.ConnectAsync();
+
+        Assert.StartsWith("452 4.3.1", await TransactAsync(late, body, declareSize: true));
+        await holder.SendAsync(body + ".\r\n");
+        await holder.ExpectAsync("250 2.0.0");
+        await listener.AssertBudgetReleasedAsync();
+    }
+
+    [Fact]
     public async Task Messages_refused_cut_off_or_stored_all_give_their_blocks_and_budget_back()
     {
         var settings = Defaults with { Limits = new LmtpLimits { MaxMessageBytes = 100_000 } };

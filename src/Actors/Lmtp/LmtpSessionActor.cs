@@ -34,6 +34,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private bool _outOfMemory;
     private DateTime? _budgetDeadline;
     private bool _draining;
+    private ByteString? _heldReplies;
 
     public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget)
     {
@@ -110,25 +111,73 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     private void RetryWaitingBody()
     {
-        if (_bodyQueue.Count > 0 && _budgetDeadline is { } deadline && DateTime.UtcNow >= deadline)
+        if (_heldReplies is { } replies)
         {
-            // Still no room: read the rest of the message without keeping it, and refuse it with 452 4.3.1.
-            _log.Warning("Memory budget for messages in flight ({0} bytes) exhausted for {1}; message from {2} will get 452", _budget.Capacity, _settings.InFlightWait, _peer);
-            _outOfMemory = true;
+            if (ReserveDeclared() || BudgetWaitOver())
+            {
+                _heldReplies = null;
+                _budgetDeadline = null;
+                Read(replies, ReadMode.Data);
+            }
+            else
+            {
+                Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
+            }
+            return;
         }
+        if (_bodyQueue.Count > 0)
+            BudgetWaitOver();
         TakeBody();
+    }
+
+    /// <summary>Past the wait for room: the rest of the message is read without keeping it, and refused with 452 4.3.1.</summary>
+    private bool BudgetWaitOver()
+    {
+        if (_budgetDeadline is not { } deadline || DateTime.UtcNow < deadline)
+            return false;
+        _log.Warning("Memory budget for messages in flight ({0} bytes) exhausted for {1}; message from {2} will get 452", _budget.Capacity, _settings.InFlightWait, _peer);
+        _outOfMemory = true;
+        return true;
+    }
+
+    /// <summary>
+    /// With SIZE= declared (Postfix always declares it) the whole message is reserved before its first byte is kept, and
+    /// for DATA before the 354 that lets the client send it. Reserving piece by piece, many large messages at once each
+    /// held part of the budget and waited for the rest, until all of them gave up with 452 together; reserving only once
+    /// the bytes came, each waiting session held its connection's read window of them (256 KiB), long enough to be
+    /// promoted to gen2 and left there as garbage.
+    /// </summary>
+    private bool ReserveDeclared()
+    {
+        var needed = DeclaredReservation() - _reserved;
+        if (needed <= 0)
+            return true;
+        if (!_budget.TryReserve(needed))
+            return false;
+        _reserved += needed;
+        return true;
+    }
+
+    /// <summary>The declared size in whole blocks, or 0 without SIZE= (or one larger than the whole budget: reserved as it comes).</summary>
+    private long DeclaredReservation()
+    {
+        var declared = _session.Parameters.Size is { } size ? WholeBlocks(size) : 0;
+        return declared <= _budget.Capacity ? declared : 0;
+    }
+
+    /// <summary>DATA's replies (ending in 354) are held until the declared size is reserved, or the wait for it is over.</summary>
+    private void WaitForBudgetBefore(ByteString replies)
+    {
+        _heldReplies = replies;
+        _budgetDeadline = DateTime.UtcNow + _settings.InFlightWait;
+        Timers.Cancel(IdleTimerKey);
+        Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
     }
 
     private bool TryKeep(BodyBytesReceived received)
     {
         var body = _body!;
-        // With SIZE= declared (Postfix always declares it) the whole message is reserved before its first byte is kept.
-        // Reserving piece by piece, many large messages at once each held part of the budget and waited for the rest,
-        // until all of them gave up with 452 together.
-        var declared = _session.Parameters.Size is { } size ? WholeBlocks(size) : 0;
-        if (declared > _budget.Capacity)
-            declared = 0;
-        var needed = Math.Max(body.Capacity + body.CapacityNeededFor(ByteCount(received)), declared) - _reserved;
+        var needed = Math.Max(body.Capacity + body.CapacityNeededFor(ByteCount(received)), DeclaredReservation()) - _reserved;
         if (needed > 0 && !_budget.TryReserve(needed))
             return false;
         _reserved += Math.Max(needed, 0);
@@ -165,7 +214,10 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
                 break;
             case SessionAction.ReadData:
                 StartBody();
-                Read(replies, ReadMode.Data);
+                if (ReserveDeclared())
+                    Read(replies, ReadMode.Data);
+                else
+                    WaitForBudgetBefore(replies);
                 break;
             case SessionAction.ReadChunk:
                 if (_body is null)
@@ -262,7 +314,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     private void OnIdle()
     {
-        if (_session.State == LmtpState.Delivering || _bodyQueue.Count > 0)
+        if (_session.State == LmtpState.Delivering || _bodyQueue.Count > 0 || _heldReplies is not null)
             return;
         _log.Info("idle timeout for {0} in state {1}", _peer, _session.State);
         Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);

@@ -52,8 +52,10 @@ public sealed class BlockPool
                 return block;
             Allocated++;
         }
-        // Every byte of a block is written before it is read: no need to zero it.
-        return GC.AllocateUninitializedArray<byte>(BlockBytes);
+        // Every byte of a block is written before it is read: no need to zero it. On the pinned object heap, a block that
+        // lives for many messages is never copied from generation to generation (the transient copies of a flood's worth
+        // of new blocks came on top of the budget); the blocks are all one size, so the heap they are in does not fragment.
+        return GC.AllocateUninitializedArray<byte>(BlockBytes, pinned: true);
     }
 
     public void Return(byte[] block)
