@@ -19,9 +19,18 @@ internal sealed class StreamBufferWriter(Stream stream, int bufferBytes) : IBuff
         _written += count;
     }
 
-    public Memory<byte> GetMemory(int sizeHint = 0) => _buffer.AsMemory(Room(sizeHint));
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        // Room first: it may replace the buffer.
+        var offset = Room(sizeHint);
+        return _buffer.AsMemory(offset);
+    }
 
-    public Span<byte> GetSpan(int sizeHint = 0) => _buffer.AsSpan(Room(sizeHint));
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        var offset = Room(sizeHint);
+        return _buffer.AsSpan(offset);
+    }
 
     /// <summary>Writes out what the buffer holds.</summary>
     public void Flush()
