@@ -295,6 +295,90 @@ public sealed class FloodSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         Assert.NotEmpty(confirmed);
         // 250 comes only after the line is synced: the file already holds every confirmed message, and nothing else.
         Assert.Equal(confirmed.Order(), StoredHashes(path).Order());
+        // Blocks were reused from message to message (poisoned on return): never more of them than the budget.
+        await listener.AssertBudgetReleasedAsync();
+        Assert.InRange(listener.Budget.Blocks.Allocated * listener.Budget.Blocks.BlockBytes, 1, settings.MaxInFlightBytes);
+    }
+
+    [Fact]
+    public async Task A_declared_size_that_does_not_fit_yet_gets_its_354_only_once_the_budget_has_room()
+    {
+        var settings = Defaults with { MaxInFlightBytes = 1024 * 1024, InFlightWait = TimeSpan.FromSeconds(20) };
+        var listener = await Listener.StartAsync(Sys, settings);
+        var first = "Subject: first\r\n\r\n" + new string('a', 600_000) + "\r\n";
+        var second = "Subject: second\r\n\r\n" + new string('b', 600_000) + "\r\n";
+        await using var a = await listener.ConnectAsync();
+        await using var b = await listener.ConnectAsync();
+
+        await a.SendAsync($"MAIL FROM:<s@example.net> SIZE={first.Length}\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
+        await a.ExpectAsync("250");
+        await a.ExpectAsync("250");
+        await a.ExpectAsync("354");
+        await b.SendAsync($"MAIL FROM:<s@example.net> SIZE={second.Length}\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
+        // The first message holds 640 KiB of the 1 MiB: the second waits for room before its client may send a byte
+        // (the pipelined group's replies come together, with the 354).
+        var go = Task.Run(async () =>
+        {
+            await b.ExpectAsync("250");
+            await b.ExpectAsync("250");
+            await b.ExpectAsync("354");
+        });
+        await Task.Delay(500);
+        Assert.False(go.IsCompleted);
+
+        await a.SendAsync(first + ".\r\n");
+        await a.ExpectAsync("250 2.0.0");
+        await go.WaitAsync(TimeSpan.FromSeconds(10));
+        await b.SendAsync(second + ".\r\n");
+        await b.ExpectAsync("250 2.0.0");
+        await listener.AssertBudgetReleasedAsync();
+    }
+
+    [Fact]
+    public async Task A_declared_size_that_finds_no_room_within_the_wait_gets_354_and_then_452()
+    {
+        var settings = Defaults with { MaxInFlightBytes = 1024 * 1024, InFlightWait = TimeSpan.FromMilliseconds(300) };
+        var listener = await Listener.StartAsync(Sys, settings);
+        var body = "Subject: late\r\n\r\n" + new string('c', 600_000) + "\r\n";
+        await using var holder = await listener.ConnectAsync();
+        await holder.SendAsync($"MAIL FROM:<s@example.net> SIZE={body.Length}\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
+        await holder.ExpectAsync("250");
+        await holder.ExpectAsync("250");
+        await holder.ExpectAsync("354");
+        await using var late = await listener.ConnectAsync();
+
+        Assert.StartsWith("452 4.3.1", await TransactAsync(late, body, declareSize: true));
+        await holder.SendAsync(body + ".\r\n");
+        await holder.ExpectAsync("250 2.0.0");
+        await listener.AssertBudgetReleasedAsync();
+    }
+
+    [Fact]
+    public async Task Messages_refused_cut_off_or_stored_all_give_their_blocks_and_budget_back()
+    {
+        var settings = Defaults with { Limits = new LmtpLimits { MaxMessageBytes = 100_000 } };
+        var listener = await Listener.StartAsync(Sys, settings);
+
+        await using (var client = await listener.ConnectAsync())
+        {
+            Assert.StartsWith("552 5.3.4", await TransactAsync(client, "Subject: big\r\n\r\n" + new string('x', 150_000) + "\r\n"));
+            Assert.StartsWith("250 2.0.0", await TransactAsync(client, "Subject: kept\r\n\r\n" + new string('y', 90_000) + "\r\n", declareSize: true));
+        }
+        await using (var cut = await listener.ConnectAsync())
+        {
+            await cut.SendAsync("MAIL FROM:<s@example.net> SIZE=90000\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
+            await cut.ExpectAsync("250 2.1.0");
+            await cut.ExpectAsync("250 2.1.5");
+            await cut.ExpectAsync("354");
+            await cut.SendAsync("Subject: cut\r\n\r\n" + new string('z', 70_000));
+            for (var attempt = 0; attempt < 100 && listener.Budget.Used == 0; attempt++)
+                await Task.Delay(20);
+            Assert.NotEqual(0, listener.Budget.Used);
+        }
+
+        await listener.AssertBudgetReleasedAsync();
+        var stored = Assert.Single(listener.Stored);
+        Assert.Equal(Encoding.ASCII.GetBytes("Subject: kept\r\n\r\n" + new string('y', 90_000) + "\r\n"), stored.Body.ToArray());
     }
 
     /// <summary>A message of exactly <paramref name="size"/> bytes, unique by <paramref name="tag"/>; no line begins with a dot, so it is sent as it is.</summary>
@@ -313,7 +397,13 @@ public sealed class FloodSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         using var reader = new StreamReader(file);
         var hashes = new List<string>();
         while (reader.ReadLine() is { } line)
-            hashes.Add(JsonDocument.Parse(line).RootElement.GetProperty("sha256").GetString()!);
+        {
+            var payload = JsonDocument.Parse(line).RootElement;
+            var sha256 = payload.GetProperty("sha256").GetString()!;
+            // The bytes written are the message's own (not blocks reused by another message): they hash to its name.
+            Assert.Equal(sha256, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(payload.GetProperty("msg").GetString()!))));
+            hashes.Add(sha256);
+        }
         return hashes;
     }
 }

@@ -222,6 +222,8 @@ public sealed class HostileBrokerSpecs : Akka.TestKit.Xunit2.TestKit
         // Waves of messages, each arriving after the previous one was answered 451: without the window places kept,
         // every wave would be handed to the stalled connection and queued there.
         var (replies, _) = await FloodAsync(listener, publisher, sessions: 4, messagesEach: 6, bodyBytes: 400 * 1024);
+        // The sessions have answered, but the publisher still holds the bodies whose frames are with the connection.
+        Assert.InRange(listener.Budget.Used, 1, 2 * 512 * 1024);
         release.SetResult();
         await using (var client = await listener.ConnectAsync())
         {
@@ -240,6 +242,7 @@ public sealed class HostileBrokerSpecs : Akka.TestKit.Xunit2.TestKit
         // window of others, never the whole backlog of messages answered 451.
         Assert.InRange(await before.Task.WaitAsync(Wait), written, written + 2);
         Assert.Single(broker.Connections);
+        await listener.AssertBudgetReleasedAsync();
     }
 
     [Fact]

@@ -122,6 +122,7 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
                 Assert.False(payload.TryGetProperty("envelope", out _));
             }
         }
+        await listener.AssertBudgetReleasedAsync();
     }
 
     [Fact]

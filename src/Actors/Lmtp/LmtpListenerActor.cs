@@ -29,11 +29,11 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     private IActorRef? _stopRequester;
     private long _connectionCount;
 
-    public LmtpListenerActor(LmtpServerSettings settings, IActorRef sink)
+    public LmtpListenerActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget? budget = null)
     {
         _settings = settings;
         _sink = sink;
-        _budget = new InFlightBudget(settings.MaxInFlightBytes);
+        _budget = budget ?? new InFlightBudget(settings.MaxInFlightBytes);
         // Built once: Props from an expression compiles its arguments each time, which costs more than the session itself.
         _sessionProps = LmtpSessionActor.Props(settings, sink, _budget);
         _materializer = Context.Materializer();
@@ -58,8 +58,9 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(LmtpServerSettings settings, IActorRef sink) =>
-        Akka.Actor.Props.Create(() => new LmtpListenerActor(settings, sink));
+    /// <param name="budget">The in-flight budget and its block pool; by default one of <see cref="LmtpServerSettings.MaxInFlightBytes"/> (tests pass their own, to watch it).</param>
+    public static Props Props(LmtpServerSettings settings, IActorRef sink, InFlightBudget? budget = null) =>
+        Akka.Actor.Props.Create(() => new LmtpListenerActor(settings, sink, budget));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Stop);

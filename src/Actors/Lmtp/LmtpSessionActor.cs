@@ -34,6 +34,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private bool _outOfMemory;
     private DateTime? _budgetDeadline;
     private bool _draining;
+    private ByteString? _heldReplies;
 
     public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget)
     {
@@ -60,7 +61,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        // The sink may still hold a message it was handed; what the budget tracks is the session's own share.
+        // A message being received goes back to the budget here; one handed to the sink is the sink's to release.
         ReleaseBody();
         base.PostStop();
     }
@@ -110,24 +111,74 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     private void RetryWaitingBody()
     {
-        if (_bodyQueue.Count > 0 && _budgetDeadline is { } deadline && DateTime.UtcNow >= deadline)
+        if (_heldReplies is { } replies)
         {
-            // Still no room: read the rest of the message without keeping it, and refuse it with 452 4.3.1.
-            _log.Warning("Memory budget for messages in flight ({0} bytes) exhausted for {1}; message from {2} will get 452", _budget.Capacity, _settings.InFlightWait, _peer);
-            _outOfMemory = true;
+            if (ReserveDeclared() || BudgetWaitOver())
+            {
+                _heldReplies = null;
+                _budgetDeadline = null;
+                Read(replies, ReadMode.Data);
+            }
+            else
+            {
+                Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
+            }
+            return;
         }
+        if (_bodyQueue.Count > 0)
+            BudgetWaitOver();
         TakeBody();
+    }
+
+    /// <summary>Past the wait for room: the rest of the message is read without keeping it, and refused with 452 4.3.1.</summary>
+    private bool BudgetWaitOver()
+    {
+        if (_budgetDeadline is not { } deadline || DateTime.UtcNow < deadline)
+            return false;
+        _log.Warning("Memory budget for messages in flight ({0} bytes) exhausted for {1}; message from {2} will get 452", _budget.Capacity, _settings.InFlightWait, _peer);
+        _outOfMemory = true;
+        return true;
+    }
+
+    /// <summary>
+    /// With SIZE= declared (Postfix always declares it) the whole message is reserved before its first byte is kept, and
+    /// for DATA before the 354 that lets the client send it. Reserving piece by piece, many large messages at once each
+    /// held part of the budget and waited for the rest, until all of them gave up with 452 together; reserving only once
+    /// the bytes came, each waiting session held its connection's read window of them (256 KiB), long enough to be
+    /// promoted to gen2 and left there as garbage.
+    /// </summary>
+    private bool ReserveDeclared()
+    {
+        var needed = DeclaredReservation() - _reserved;
+        if (needed <= 0)
+            return true;
+        if (!_budget.TryReserve(needed))
+            return false;
+        _reserved += needed;
+        return true;
+    }
+
+    /// <summary>The declared size in whole blocks, or 0 without SIZE= (or one larger than the whole budget: reserved as it comes).</summary>
+    private long DeclaredReservation()
+    {
+        var declared = _session.Parameters.Size is { } size ? WholeBlocks(size) : 0;
+        return declared <= _budget.Capacity ? declared : 0;
+    }
+
+    /// <summary>DATA's replies (ending in 354) are held until the declared size is reserved, or the wait for it is over.</summary>
+    private void WaitForBudgetBefore(ByteString replies)
+    {
+        _heldReplies = replies;
+        _budgetDeadline = DateTime.UtcNow + _settings.InFlightWait;
+        Timers.Cancel(IdleTimerKey);
+        Timers.StartSingleTimer(BudgetTimerKey, RetryBudget.Instance, BudgetRetryInterval);
     }
 
     private bool TryKeep(BodyBytesReceived received)
     {
         var body = _body!;
         var count = ByteCount(received);
-        // With SIZE= declared (Postfix always declares it) the whole message is reserved before its first byte is kept.
-        // Reserving piece by piece, many large messages at once each held part of the budget and waited for the rest,
-        // until all of them gave up with 452 together.
-        var declared = _session.Parameters.Size is { } size && size <= _budget.Capacity - DeclaredSizeSlack ? size + DeclaredSizeSlack : 0;
-        var needed = Math.Max(body.Capacity + body.CapacityNeededFor(count), declared) - _reserved;
+        var needed = Math.Max(body.Capacity + body.CapacityNeededFor(count), DeclaredReservation()) - _reserved;
         if (needed > 0 && !_budget.TryReserve(needed))
             return false;
         _reserved += Math.Max(needed, 0);
@@ -171,7 +222,10 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
                 break;
             case SessionAction.ReadData:
                 StartBody();
-                Read(replies, ReadMode.Data);
+                if (ReserveDeclared())
+                    Read(replies, ReadMode.Data);
+                else
+                    WaitForBudgetBefore(replies);
                 break;
             case SessionAction.ReadChunk:
                 if (_body is null)
@@ -212,11 +266,13 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private void StartBody()
     {
         _outOfMemory = false;
-        _body = new MessageBodyBuilder(_settings.Limits.MaxMessageBytes, _session.Parameters.Size);
+        _body = new MessageBodyBuilder(_settings.Limits.MaxMessageBytes, _budget.Blocks);
     }
 
+    /// <summary>The session's own share: the blocks of a message not handed on, and what it reserved for them.</summary>
     private void ReleaseBody()
     {
+        _body?.Abandon();
         _budget.Release(_reserved);
         _reserved = 0;
         _body = null;
@@ -225,7 +281,12 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private void Deliver()
     {
         Timers.Cancel(IdleTimerKey);
-        var (body, sha256) = _body!.Build();
+        // The body and its share of the budget go to the sink, which releases both once nothing reads the bytes any more:
+        // it may hold them past this session's reply (a 451 at the deadline while the frames are still being written).
+        var budget = _budget;
+        var reserved = _reserved;
+        _reserved = 0;
+        var (body, sha256) = _body!.Build(() => budget.Release(reserved));
         var envelope = new MessageEnvelope(
             _session.Sender ?? "",
             [.. _session.Recipients],
@@ -252,6 +313,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private void OnDelivered(DeliveryFinished finished)
     {
         var message = finished.Message;
+        // Only the body's length: its bytes are the sink's now, and may be gone.
         _log.Info($"message sha256={message.Sha256} size={message.Body.Length} recipients={string.Join(",", message.Envelope.Recipients)} " +
             $"peer={_peer} client={message.Envelope.Xforward.GetValueOrDefault("ADDR", "-")} outcome={finished.Outcome} reply={finished.Verdict.Code} {finished.Verdict.Enhanced}");
         ReleaseBody();
@@ -260,7 +322,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     private void OnIdle()
     {
-        if (_session.State == LmtpState.Delivering || _bodyQueue.Count > 0)
+        if (_session.State == LmtpState.Delivering || _bodyQueue.Count > 0 || _heldReplies is not null)
             return;
         _log.Info("idle timeout for {0} in state {1}", _peer, _session.State);
         Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);
@@ -300,8 +362,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         return ByteString.FromString(text.ToString(), Encoding.UTF8);
     }
 
-    /// <summary>What the body's blocks may take beyond the declared size (rounding to whole blocks).</summary>
-    private const long DeclaredSizeSlack = 8 * 1024;
+    private long WholeBlocks(long bytes) => MessageBodyBuilder.BlocksFor(bytes, _budget.Blocks.BlockBytes) * _budget.Blocks.BlockBytes;
 
     private const string IdleTimerKey = "idle";
     private const string BudgetTimerKey = "budget";

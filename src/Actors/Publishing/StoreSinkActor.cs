@@ -9,6 +9,8 @@ namespace SmtpCollector.Actors.Publishing;
 /// The durable local sink. Messages that arrive while a batch is being written wait for the next batch; each batch is
 /// written and synced to disk once (group commit), off the actor's thread, and only then are its messages confirmed.
 /// One sync confirms every message written before it, so durability does not cost one disk sync per message.
+/// Each message's body is this sink's once handed over: it is released (its blocks back to the pool, its share of the
+/// in-flight budget freed) when its batch is done, written or not, and never read after that.
 /// </summary>
 public sealed class StoreSinkActor : ReceiveActor
 {
@@ -34,7 +36,13 @@ public sealed class StoreSinkActor : ReceiveActor
 
     protected override void PreStart() => _log.Info("storing messages in {0}", _store.Description);
 
-    protected override void PostStop() => _store.Dispose();
+    protected override void PostStop()
+    {
+        // Not the batch being written: its task may still be reading those bodies.
+        foreach (var pending in _waiting)
+            pending.Request.Message.Body.Release();
+        _store.Dispose();
+    }
 
     private void WriteBatch()
     {
@@ -63,7 +71,10 @@ public sealed class StoreSinkActor : ReceiveActor
     private void OnWritten(BatchWritten written)
     {
         foreach (var pending in written.Batch)
+        {
+            pending.Request.Message.Body.Release();
             pending.ReplyTo.Tell(new MessageStored(pending.Request.Message.Sha256));
+        }
         Next();
     }
 
@@ -71,7 +82,10 @@ public sealed class StoreSinkActor : ReceiveActor
     {
         _log.Error(failed.Cause, "writing {0} messages to {1} failed; they get 451 and stay with the client", failed.Batch.Count, _store.Description);
         foreach (var pending in failed.Batch)
+        {
+            pending.Request.Message.Body.Release();
             pending.ReplyTo.Tell(new MessageNotStored(pending.Request.Message.Sha256, Replies.SinkFailed, failed.Cause.Message));
+        }
         Next();
     }
 

@@ -5,27 +5,47 @@ namespace SmtpCollector.Protocol.Payload;
 /// <summary>
 /// A message's exact bytes, held as a few blocks (each below the large-object heap threshold) so that
 /// building it copies every byte once and never re-copies on growth.
+/// The blocks may be pooled: whoever holds the body last (the sink that stored it, or the session that never handed it
+/// on) calls <see cref="Release"/> exactly once, which gives the blocks back for other messages. Any read after that
+/// throws, rather than seeing another message's bytes.
 /// </summary>
 public sealed class MessageBody
 {
     private readonly ReadOnlyMemory<byte>[] _blocks;
+    private readonly Action? _onRelease;
+    private int _released;
 
-    public MessageBody(ReadOnlyMemory<byte>[] blocks)
+    /// <param name="blocks">The bytes, in order.</param>
+    /// <param name="onRelease">Gives the blocks back (and their share of the in-flight budget); null when they are the GC's.</param>
+    public MessageBody(ReadOnlyMemory<byte>[] blocks, Action? onRelease = null)
     {
         _blocks = blocks;
+        _onRelease = onRelease;
         Length = blocks.Sum(b => (long)b.Length);
     }
 
-    public static MessageBody Empty { get; } = new([]);
+    public static MessageBody Empty => new([]);
 
     public static MessageBody FromBytes(byte[] bytes) => new([bytes]);
 
+    /// <summary>Still readable after <see cref="Release"/> (for logging); the bytes are not.</summary>
     public long Length { get; }
 
-    public IReadOnlyList<ReadOnlyMemory<byte>> Blocks => _blocks;
+    public bool Released => Volatile.Read(ref _released) != 0;
+
+    public IReadOnlyList<ReadOnlyMemory<byte>> Blocks => Readable();
+
+    /// <summary>The body's last holder is done with it: its blocks go back to their pool. Only once.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+            throw new InvalidOperationException("The message body was released twice.");
+        _onRelease?.Invoke();
+    }
 
     public ReadOnlySequence<byte> ToSequence()
     {
+        Readable();
         if (_blocks.Length == 0)
             return ReadOnlySequence<byte>.Empty;
         if (_blocks.Length == 1)
@@ -39,11 +59,14 @@ public sealed class MessageBody
 
     public void WriteTo(Stream stream)
     {
-        foreach (var block in _blocks)
+        foreach (var block in Readable())
             stream.Write(block.Span);
     }
 
     public byte[] ToArray() => ToSequence().ToArray();
+
+    private ReadOnlyMemory<byte>[] Readable() =>
+        Released ? throw new ObjectDisposedException(nameof(MessageBody), "The message body was read after it was released.") : _blocks;
 
     private sealed class Block : ReadOnlySequenceSegment<byte>
     {

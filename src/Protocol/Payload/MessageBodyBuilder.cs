@@ -3,27 +3,25 @@ using System.Security.Cryptography;
 namespace SmtpCollector.Protocol.Payload;
 
 /// <summary>
-/// Collects a message's bytes as they arrive: hashes them (SHA-256) and copies them once into blocks.
-/// Past <see cref="MaxBytes"/> it stops keeping bytes but goes on counting, so that the whole message can be read and refused.
+/// Collects a message's bytes as they arrive: hashes them (SHA-256) and copies them once into blocks rented from a
+/// <see cref="BlockPool"/>. Past <see cref="MaxBytes"/> it stops keeping bytes but goes on counting, so that the whole
+/// message can be read and refused. The blocks are the builder's until <see cref="Build"/> hands them to the body, or
+/// <see cref="Abandon"/> gives them back; one of the two must happen.
 /// </summary>
 public sealed class MessageBodyBuilder
 {
-    /// <summary>Blocks stay below .NET's large-object threshold (85,000 bytes), so they die young and cheaply.</summary>
-    public const int MaxBlockBytes = 80 * 1024;
-    private const int MinBlockBytes = 4 * 1024;
-
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly List<ReadOnlyMemory<byte>> _full = [];
-    private readonly long _expectedBytes;
-    private byte[]? _block;
-    private int _blockUsed;
+    private readonly BlockPool _pool;
+    private readonly List<byte[]> _blocks = [];
+    private int _lastUsed;
+    private bool _done;
 
     /// <param name="maxBytes">Largest message kept.</param>
-    /// <param name="expectedBytes">The client's SIZE= declaration, if any: blocks are sized to fit it.</param>
-    public MessageBodyBuilder(long maxBytes, long? expectedBytes = null)
+    /// <param name="pool">Where the blocks come from, and go back to.</param>
+    public MessageBodyBuilder(long maxBytes, BlockPool pool)
     {
         MaxBytes = maxBytes;
-        _expectedBytes = Math.Min(expectedBytes ?? 0, maxBytes);
+        _pool = pool;
     }
 
     public long MaxBytes { get; }
@@ -34,24 +32,16 @@ public sealed class MessageBodyBuilder
     public bool TooBig => Length > MaxBytes;
 
     /// <summary>Bytes of memory held in blocks.</summary>
-    public long Capacity { get; private set; }
+    public long Capacity => _blocks.Count * (long)_pool.BlockBytes;
 
-    /// <summary>The memory that appending <paramref name="count"/> more bytes would allocate (0 when it fits, or is not kept).</summary>
+    /// <summary>The memory that appending <paramref name="count"/> more bytes would rent (0 when it fits, or is not kept).</summary>
     public long CapacityNeededFor(int count)
     {
         if (Length + count > MaxBytes)
             return 0;
-        var free = _block is null ? 0 : _block.Length - _blockUsed;
-        var needed = 0L;
-        var allocated = Capacity;
-        for (var missing = count - free; missing > 0;)
-        {
-            var size = NextBlockSize(allocated);
-            needed += size;
-            allocated += size;
-            missing -= size;
-        }
-        return needed;
+        var free = _blocks.Count == 0 ? 0 : _pool.BlockBytes - _lastUsed;
+        var missing = (long)count - free;
+        return missing <= 0 ? 0 : BlocksFor(missing, _pool.BlockBytes) * _pool.BlockBytes;
     }
 
     /// <summary>
@@ -64,48 +54,66 @@ public sealed class MessageBodyBuilder
         Length += count;
     }
 
+    /// <summary>Whole blocks of <paramref name="blockBytes"/> that hold <paramref name="bytes"/>.</summary>
+    public static long BlocksFor(long bytes, int blockBytes) => (bytes + blockBytes - 1) / blockBytes;
+
     public void Append(ReadOnlySpan<byte> bytes)
     {
+        ObjectDisposedException.ThrowIf(_done, this);
         Length += bytes.Length;
         if (TooBig)
             return;
         _hash.AppendData(bytes);
         while (bytes.Length > 0)
         {
-            if (_block is null || _blockUsed == _block.Length)
+            if (_blocks.Count == 0 || _lastUsed == _pool.BlockBytes)
             {
-                if (_block is not null)
-                    _full.Add(_block);
-                // Every byte of a block is written before it is read: no need to zero it.
-                _block = GC.AllocateUninitializedArray<byte>(NextBlockSize(Capacity));
-                Capacity += _block.Length;
-                _blockUsed = 0;
+                _blocks.Add(_pool.Rent());
+                _lastUsed = 0;
             }
-            var n = Math.Min(bytes.Length, _block.Length - _blockUsed);
-            bytes[..n].CopyTo(_block.AsSpan(_blockUsed));
-            _blockUsed += n;
+            var n = Math.Min(bytes.Length, _pool.BlockBytes - _lastUsed);
+            bytes[..n].CopyTo(_blocks[^1].AsSpan(_lastUsed));
+            _lastUsed += n;
             bytes = bytes[n..];
         }
     }
 
-    /// <summary>The body and its lowercase hex SHA-256. Only for a body that is not <see cref="TooBig"/>.</summary>
-    public (MessageBody Body, string Sha256) Build()
+    /// <summary>
+    /// The body and its lowercase hex SHA-256. Only for a body that is not <see cref="TooBig"/>. The body owns the blocks
+    /// from now on: its <see cref="MessageBody.Release"/> returns them to the pool, then calls <paramref name="onReleased"/>.
+    /// </summary>
+    public (MessageBody Body, string Sha256) Build(Action? onReleased = null)
     {
+        ObjectDisposedException.ThrowIf(_done, this);
         if (TooBig)
             throw new InvalidOperationException("The message is over the size limit and was not kept.");
-        var blocks = new ReadOnlyMemory<byte>[_full.Count + (_blockUsed > 0 ? 1 : 0)];
-        _full.CopyTo(blocks);
-        if (_blockUsed > 0)
-            blocks[^1] = _block.AsMemory(0, _blockUsed);
+        _done = true;
+        var owned = _blocks.ToArray();
+        _blocks.Clear();
+        var blocks = new ReadOnlyMemory<byte>[owned.Length];
+        for (var i = 0; i < owned.Length; i++)
+            blocks[i] = owned[i].AsMemory(0, i == owned.Length - 1 ? _lastUsed : owned[i].Length);
+        var pool = _pool;
+        var body = new MessageBody(blocks, () =>
+        {
+            foreach (var block in owned)
+                pool.Return(block);
+            onReleased?.Invoke();
+        });
         var sha256 = Convert.ToHexStringLower(_hash.GetHashAndReset());
         _hash.Dispose();
-        return (new MessageBody(blocks), sha256);
+        return (body, sha256);
     }
 
-    private int NextBlockSize(long allocated)
+    /// <summary>The message is not kept (refused, or its connection gone): the blocks go back. Does nothing after <see cref="Build"/>.</summary>
+    public void Abandon()
     {
-        // Sized to the declared SIZE when there is one (Postfix always declares it), else doubling from 4 KiB.
-        var wanted = _expectedBytes > allocated ? _expectedBytes - allocated + 1024 : Math.Max(allocated, MinBlockBytes);
-        return (int)Math.Clamp(wanted, MinBlockBytes, MaxBlockBytes);
+        if (_done)
+            return;
+        _done = true;
+        foreach (var block in _blocks)
+            _pool.Return(block);
+        _blocks.Clear();
+        _hash.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using SmtpCollector.Actors.Lmtp;
 using SmtpCollector.Protocol.Payload;
+using Xunit;
 
 namespace SmtpCollector.Actors.Tests.Support;
 
@@ -11,6 +12,9 @@ public sealed class Listener
     public required IActorRef Actor { get; init; }
     public required EndPoint EndPoint { get; init; }
     public required List<ReceivedMessage> Stored { get; init; }
+
+    /// <summary>The listener's in-flight budget; its pool poisons returned blocks, so a body read after its release shows.</summary>
+    public required InFlightBudget Budget { get; init; }
 
     public int StoredCount
     {
@@ -30,10 +34,20 @@ public sealed class Listener
     public static async Task<Listener> StartAsync(ActorSystem system, LmtpServerSettings settings, IActorRef sink, List<ReceivedMessage>? stored = null)
     {
         stored ??= [];
-        var listener = system.ActorOf(LmtpListenerActor.Props(settings with { Host = "127.0.0.1", Port = 0 }, sink));
+        var budget = new InFlightBudget(settings.MaxInFlightBytes, poisonReturnedBlocks: true);
+        var listener = system.ActorOf(LmtpListenerActor.Props(settings with { Host = "127.0.0.1", Port = 0 }, sink, budget));
         var bound = await listener.Ask<object>(new GetBinding(), TimeSpan.FromSeconds(10));
         var endPoint = bound is ListenerBound b ? b.LocalAddress : throw new InvalidOperationException($"listener did not bind: {bound}");
-        return new Listener { Actor = listener, EndPoint = endPoint, Stored = stored };
+        return new Listener { Actor = listener, EndPoint = endPoint, Stored = stored, Budget = budget };
+    }
+
+    /// <summary>Waits (bounded) until every message's share of the budget is back, and its blocks with it.</summary>
+    public async Task AssertBudgetReleasedAsync()
+    {
+        for (var attempt = 0; attempt < 100 && Budget.Used != 0; attempt++)
+            await Task.Delay(50);
+        Assert.Equal(0, Budget.Used);
+        Assert.Equal(Budget.Blocks.Allocated, Budget.Blocks.FreeCount);
     }
 
     public async Task<LmtpTestClient> ConnectAsync(bool greet = true)

@@ -12,15 +12,19 @@ public enum SinkBehaviour
     Ignore,
 }
 
-/// <summary>A sink for session tests: keeps what it is handed and answers as told.</summary>
+/// <summary>A sink for session tests: keeps a copy of what it is handed and answers as told.</summary>
 public sealed class RecordingSinkActor : ReceiveActor
 {
     public RecordingSinkActor(List<ReceivedMessage> received, SinkBehaviour behaviour)
     {
         Receive<StoreMessage>(store =>
         {
+            // A copy is kept and the body released at once, as a real sink does when it is done: the session's pooled
+            // blocks go back (poisoned in tests), so a session that read them after handing them on would be caught.
+            var message = store.Message;
             lock (received)
-                received.Add(store.Message);
+                received.Add(message with { Body = MessageBody.FromBytes(message.Body.ToArray()) });
+            message.Body.Release();
             switch (behaviour)
             {
                 case SinkBehaviour.Store:

@@ -35,6 +35,8 @@ public sealed class LmtpDriver
     private CommandLineFramer _lines;
     private DotUnstuffer _data;
     private ChunkReader _chunk;
+    // Small blocks, so that messages span many; poisoned on return, so that a body read after its blocks went back shows.
+    private readonly BlockPool _pool = new(blockBytes: 4096, poisonReturned: true);
     private MessageBodyBuilder? _body;
     private long _reserved;
     private long _bodyStart;
@@ -180,9 +182,9 @@ public sealed class LmtpDriver
     private void CheckBody(MessageBodyBuilder body)
     {
         var kept = body.TooBig ? -1 : body.Length;
-        if (body.Capacity > _limits.MaxMessageBytes + MessageBodyBuilder.MaxBlockBytes)
+        if (body.Capacity > _limits.MaxMessageBytes + _pool.BlockBytes)
             throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks for a limit of {_limits.MaxMessageBytes}.");
-        if (kept >= 0 && body.Capacity >= kept + MessageBodyBuilder.MaxBlockBytes)
+        if (kept >= 0 && body.Capacity >= kept + _pool.BlockBytes)
             throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks for {kept} bytes.");
         if (body.Capacity > _reserved)
             throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks but reserved {_reserved} from the in-flight budget.");
@@ -228,7 +230,10 @@ public sealed class LmtpDriver
     private HandedOn Deliver(List<Reply> replies)
     {
         var (body, sha256) = _body!.Build();
+        _body = null;
         var message = new HandedOn(body.ToArray(), sha256, [.. _session.Recipients]);
+        // The sink's part once it has stored the message: the blocks go back to the pool.
+        body.Release();
         var verdict = _sinkVerdict(_handedOn++, sha256);
         ReleaseBody();
         var step = _session.Delivered(verdict);
@@ -252,12 +257,13 @@ public sealed class LmtpDriver
 
     private void StartBody()
     {
-        _body = new MessageBodyBuilder(_limits.MaxMessageBytes, _session.Parameters.Size);
+        _body = new MessageBodyBuilder(_limits.MaxMessageBytes, _pool);
         _reserved = 0;
     }
 
     private void ReleaseBody()
     {
+        _body?.Abandon();
         _body = null;
         _reserved = 0;
     }

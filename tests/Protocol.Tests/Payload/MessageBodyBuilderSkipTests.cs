@@ -12,7 +12,7 @@ public class MessageBodyBuilderSkipTests
     [Fact]
     public void Skipping_a_piece_that_crosses_the_limit_keeps_and_allocates_nothing()
     {
-        var builder = new MessageBodyBuilder(maxBytes: 10_000);
+        var builder = new MessageBodyBuilder(maxBytes: 10_000, new BlockPool(blockBytes: 4096));
         builder.Append(new byte[3000]);
         var capacity = builder.Capacity;
 
@@ -28,7 +28,7 @@ public class MessageBodyBuilderSkipTests
     [Fact]
     public void Appending_the_slices_of_such_a_piece_would_allocate_what_was_not_predicted()
     {
-        var builder = new MessageBodyBuilder(maxBytes: 10_000);
+        var builder = new MessageBodyBuilder(maxBytes: 10_000, new BlockPool(blockBytes: 4096));
         builder.Append(new byte[3000]);
         var capacity = builder.Capacity;
 
@@ -43,7 +43,7 @@ public class MessageBodyBuilderSkipTests
     [Fact]
     public void Refuses_to_skip_bytes_that_fit()
     {
-        var builder = new MessageBodyBuilder(maxBytes: 10_000);
+        var builder = new MessageBodyBuilder(maxBytes: 10_000, new BlockPool(blockBytes: 4096));
         builder.Append(new byte[3000]);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => builder.Skip(7000));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using SmtpCollector.Protocol.Payload;
 using SmtpCollector.Protocol.Tests.Support;
@@ -6,6 +7,8 @@ namespace SmtpCollector.Protocol.Tests.Payload;
 
 public class MessageBodyBuilderTests
 {
+    private static readonly BlockPool Pool = new(4096, poisonReturned: true);
+
     private static byte[] RandomBytes(Random random, int length)
     {
         var bytes = new byte[length];
@@ -14,20 +17,18 @@ public class MessageBodyBuilderTests
     }
 
     [Theory]
-    [InlineData(0, null)]
-    [InlineData(1, null)]
-    [InlineData(4095, null)]
-    [InlineData(4097, null)]
-    [InlineData(300_000, null)]
-    [InlineData(300_000, 300_000L)]
-    [InlineData(300_000, 1_000L)]
-    [InlineData(300_000, 2_000_000L)]
-    [InlineData(90_000, 90_000L)]
-    public void Gives_back_the_exact_bytes_and_their_sha256(int length, long? declared)
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(4095)]
+    [InlineData(4096)]
+    [InlineData(4097)]
+    [InlineData(300_000)]
+    public void Gives_back_the_exact_bytes_and_their_sha256(int length)
     {
         var random = new Random(length);
         var bytes = RandomBytes(random, length);
-        var builder = new MessageBodyBuilder(1_000_000, declared);
+        var pool = new BlockPool(4096, poisonReturned: true);
+        var builder = new MessageBodyBuilder(1_000_000, pool);
 
         foreach (var piece in Chunks.RandomSplit(bytes, random, 9000))
         {
@@ -43,9 +44,11 @@ public class MessageBodyBuilderTests
         Assert.Equal(length, body.Length);
         Assert.Equal(bytes, body.ToArray());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), sha256);
-        Assert.All(body.Blocks, block => Assert.InRange(block.Length, 1, MessageBodyBuilder.MaxBlockBytes));
+        Assert.All(body.Blocks, block => Assert.InRange(block.Length, 1, pool.BlockBytes));
         Assert.Equal(body.Blocks.Sum(b => (long)b.Length), body.Length);
-        Assert.True(builder.Capacity >= length);
+        Assert.Equal(MessageBodyBuilder.BlocksFor(length, pool.BlockBytes), pool.Allocated);
+        body.Release();
+        Assert.Equal(pool.Allocated, pool.FreeCount);
     }
 
     [Fact]
@@ -55,8 +58,7 @@ public class MessageBodyBuilderTests
         for (var iteration = 0; iteration < 200; iteration++)
         {
             var max = random.Next(1, 400_000);
-            long? declared = random.Next(3) == 0 ? null : random.Next(0, 500_000);
-            var builder = new MessageBodyBuilder(max, declared);
+            var builder = new MessageBodyBuilder(max, Pool);
             var total = random.Next(0, 450_000);
             while (builder.Length < total)
             {
@@ -65,30 +67,62 @@ public class MessageBodyBuilderTests
                 var predicted = builder.CapacityNeededFor(count);
                 builder.Append(new byte[count]);
                 Assert.Equal(predicted, builder.Capacity - before);
-                Assert.True(builder.Capacity <= max + MessageBodyBuilder.MaxBlockBytes,
-                    $"capacity {builder.Capacity} for a limit of {max}");
+                Assert.True(builder.Capacity <= max + Pool.BlockBytes - 1, $"capacity {builder.Capacity} for a limit of {max}");
             }
+            builder.Abandon();
         }
     }
 
     [Fact]
-    public void Fits_a_declared_size_in_one_block()
+    public void Release_gives_the_blocks_back_once_and_then_the_body_cannot_be_read()
     {
-        var bytes = RandomBytes(new Random(5), 50_000);
-        var builder = new MessageBodyBuilder(1_000_000, expectedBytes: bytes.Length);
+        var pool = new BlockPool(1024, poisonReturned: true);
+        var builder = new MessageBodyBuilder(100_000, pool);
+        builder.Append(RandomBytes(new Random(3), 5000));
+        var released = 0;
+        var (body, _) = builder.Build(() => released++);
+        var sequence = body.ToSequence();
 
-        builder.Append(bytes.AsSpan(0, 20_000));
-        builder.Append(bytes.AsSpan(20_000));
-        var (body, _) = builder.Build();
+        Assert.Equal(0, pool.FreeCount);
+        body.Release();
 
-        Assert.Single(body.Blocks);
-        Assert.Equal(bytes, body.ToArray());
+        Assert.Equal(1, released);
+        Assert.Equal(5, pool.FreeCount);
+        Assert.True(body.Released);
+        Assert.Equal(5000, body.Length);
+        Assert.Throws<ObjectDisposedException>(() => body.ToArray());
+        Assert.Throws<ObjectDisposedException>(() => body.Blocks);
+        Assert.Throws<ObjectDisposedException>(() => body.WriteTo(Stream.Null));
+        Assert.Throws<InvalidOperationException>(body.Release);
+        Assert.Equal(1, released);
+        // Bytes read through a view taken before the release are poisoned, not some other message's.
+        Assert.All(sequence.ToArray(), b => Assert.Equal(BlockPool.Poison, b));
+    }
+
+    [Fact]
+    public void Abandon_gives_the_blocks_back_and_does_nothing_after_a_build()
+    {
+        var pool = new BlockPool(1024);
+        var abandoned = new MessageBodyBuilder(100_000, pool);
+        abandoned.Append(new byte[3000]);
+        abandoned.Abandon();
+        abandoned.Abandon();
+        Assert.Equal(3, pool.FreeCount);
+
+        var built = new MessageBodyBuilder(100_000, pool);
+        built.Append(new byte[3000]);
+        var (body, _) = built.Build();
+        built.Abandon();
+        Assert.Equal(0, pool.FreeCount);
+        Assert.Equal(3, pool.Allocated);
+        body.Release();
+        Assert.Equal(3, pool.FreeCount);
     }
 
     [Fact]
     public void Keeps_a_message_of_exactly_the_limit()
     {
-        var builder = new MessageBodyBuilder(100);
+        var builder = new MessageBodyBuilder(100, Pool);
 
         builder.Append(new byte[60]);
         builder.Append(new byte[40]);
@@ -100,7 +134,7 @@ public class MessageBodyBuilderTests
     [Fact]
     public void Is_too_big_past_the_limit_and_goes_on_counting_without_keeping()
     {
-        var builder = new MessageBodyBuilder(100);
+        var builder = new MessageBodyBuilder(100, Pool);
         builder.Append(new byte[60]);
         var capacity = builder.Capacity;
 
@@ -112,12 +146,13 @@ public class MessageBodyBuilderTests
         Assert.Equal(1101, builder.Length);
         Assert.Equal(capacity, builder.Capacity);
         Assert.Throws<InvalidOperationException>(() => builder.Build());
+        builder.Abandon();
     }
 
     [Fact]
     public void Builds_an_empty_body()
     {
-        var (body, sha256) = new MessageBodyBuilder(100).Build();
+        var (body, sha256) = new MessageBodyBuilder(100, Pool).Build();
 
         Assert.Equal(0, body.Length);
         Assert.Empty(body.Blocks);

@@ -17,6 +17,9 @@ namespace SmtpCollector.Actors.Publishing.Hpfeeds;
 /// what a lost connection had not confirmed is sent again on the next one (at least once, never lost). A message
 /// answered 451 while its frames are with the connection keeps its place in the window until the connection gives them
 /// back (written, confirmed or lost), so a broker that stops reading holds at most a window's worth of frames.
+/// Each message's body is held, unread, for as long as its frames are here, and released only when they leave: the frames
+/// are a copy, but keeping the body keeps the message's share of the in-flight budget, so the sessions cannot bring in
+/// more than the budget while the publisher holds frames.
 /// </summary>
 public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 {
@@ -71,19 +74,28 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             _settings.MaxPayloadBytes, _settings.Oversize);
     }
 
+    protected override void PostStop()
+    {
+        foreach (var pending in _waiting.Concat(_inFlight.Values))
+            pending.Body.Release();
+        _waiting.Clear();
+        _inFlight.Clear();
+        base.PostStop();
+    }
+
     private void OnStore(StoreMessage store)
     {
         var message = store.Message;
         ReadOnlySequence<byte> payload;
-        if (_settings.Format == PayloadFormat.Json)
+        try
         {
-            var json = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, message.Body.Length + 512));
-            JsonPayload.Write(json, message, _settings.Envelope);
-            payload = new ReadOnlySequence<byte>(json.WrittenMemory);
+            payload = Payload(message);
         }
-        else
+        catch
         {
-            payload = message.Body.ToSequence();
+            // Not kept, so not held: the session's ask times out and it answers 451.
+            message.Body.Release();
+            throw;
         }
         if (payload.Length > _settings.MaxPayloadBytes)
         {
@@ -95,8 +107,17 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         var frames = new ArrayBufferWriter<byte>(_settings.Channels.Sum(c => (int)FrameEncoder.PublishLength(_settings.Ident, c, payload.Length)));
         foreach (var channel in _settings.Channels)
             FrameEncoder.WritePublish(frames, _settings.Ident, channel, payload);
-        _waiting.AddLast(new Pending(message.Sha256, frames.WrittenMemory, Sender, store.Deadline));
+        _waiting.AddLast(new Pending(message.Sha256, frames.WrittenMemory, Sender, store.Deadline, message.Body));
         Pump();
+    }
+
+    private ReadOnlySequence<byte> Payload(ReceivedMessage message)
+    {
+        if (_settings.Format != PayloadFormat.Json)
+            return message.Body.ToSequence();
+        var json = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, message.Body.Length + 512));
+        JsonPayload.Write(json, message, _settings.Envelope);
+        return new ReadOnlySequence<byte>(json.WrittenMemory);
     }
 
     private void OnOversize(StoreMessage store, long payloadBytes)
@@ -105,6 +126,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         if (_settings.Oversize == OversizePolicy.Reject)
         {
             _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): refused 552", sha256, payloadBytes, _settings.MaxPayloadBytes);
+            store.Message.Body.Release();
             Sender.Tell(new MessageNotStored(sha256, Replies.MessageTooBig, "payload over max_payload_bytes"));
             return;
         }
@@ -112,7 +134,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         _spooled++;
         _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): spooled to {3} ({4} so far)",
             sha256, payloadBytes, _settings.MaxPayloadBytes, _settings.SpoolDirectory, _spooled);
-        // The spool answers the session itself, once the file is synced.
+        // The spool answers the session itself, once the file is synced, and releases the body.
         _spool.Forward(store);
     }
 
@@ -124,7 +146,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             var pending = first.Value;
             if (DateTime.UtcNow >= pending.Deadline)
             {
-                NotPublished(pending, "deadline passed before the broker took it");
+                Dropped(pending, "deadline passed before the broker took it");
                 continue;
             }
             var sequence = _nextSequence++;
@@ -140,6 +162,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         {
             var pending = _inFlight[done];
             _inFlight.Remove(done);
+            pending.Body.Release();
             if (!pending.Answered)
                 pending.ReplyTo.Tell(new MessageStored(pending.Sha256));
         }
@@ -157,6 +180,8 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             _log.Warning("broker connection lost ({0}) with {1} messages unconfirmed: they are sent again on the next connection", lost.Reason, unconfirmed.Count);
         foreach (var pending in unconfirmed)
             _waiting.AddFirst(pending);
+        foreach (var answered in _inFlight.Values.Where(p => p.Answered))
+            answered.Body.Release();
         _inFlight.Clear();
     }
 
@@ -169,7 +194,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             if (now >= node.Value.Deadline)
             {
                 _waiting.Remove(node);
-                NotPublished(node.Value, _connection is null ? "broker unreachable" : "broker too slow");
+                Dropped(node.Value, _connection is null ? "broker unreachable" : "broker too slow");
             }
             node = next;
         }
@@ -180,10 +205,18 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>For a message leaving the publisher unpublished (never handed to a connection, or taken back): its body goes too.</summary>
+    private static void Dropped(Pending pending, string reason)
+    {
+        pending.Body.Release();
+        NotPublished(pending, reason);
+    }
+
     private static void NotPublished(Pending pending, string reason) =>
         pending.ReplyTo.Tell(new MessageNotStored(pending.Sha256, Replies.PublishFailed, reason));
 
-    private sealed record Pending(string Sha256, ReadOnlyMemory<byte> Frames, IActorRef ReplyTo, DateTime Deadline)
+    /// <summary><paramref name="Body"/> is not read: it is held only for its share of the in-flight budget.</summary>
+    private sealed record Pending(string Sha256, ReadOnlyMemory<byte> Frames, IActorRef ReplyTo, DateTime Deadline, MessageBody Body)
     {
         /// <summary>Already told 451 at its deadline; still in the window while its frames are with the connection.</summary>
         public bool Answered { get; init; }

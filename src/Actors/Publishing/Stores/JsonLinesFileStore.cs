@@ -11,7 +11,7 @@ public sealed class JsonLinesFileStore : IMessageStore
 {
     private readonly FileStream _file;
     private readonly bool _withEnvelope;
-    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly StreamBufferWriter _buffer;
     private long _committedLength;
 
     public JsonLinesFileStore(string path, bool withEnvelope)
@@ -31,6 +31,8 @@ public sealed class JsonLinesFileStore : IMessageStore
         _committedLength = LengthOfWholeLines(_file);
         _file.SetLength(_committedLength);
         _file.Position = _committedLength;
+        // The line goes to the file in pieces as it is built: a whole line in memory would be as large as the message.
+        _buffer = new StreamBufferWriter(_file, 64 * 1024);
         Description = $"file:{path}";
     }
 
@@ -38,10 +40,10 @@ public sealed class JsonLinesFileStore : IMessageStore
 
     public void Write(ReceivedMessage message)
     {
-        _buffer.ResetWrittenCount();
+        _buffer.Discard();
         JsonPayload.Write(_buffer, message, _withEnvelope);
         _buffer.Write("\n"u8);
-        _file.Write(_buffer.WrittenSpan);
+        _buffer.Flush();
     }
 
     public void Commit()
@@ -52,6 +54,7 @@ public sealed class JsonLinesFileStore : IMessageStore
 
     public void Rollback()
     {
+        _buffer.Discard();
         _file.SetLength(_committedLength);
         _file.Position = _committedLength;
     }
