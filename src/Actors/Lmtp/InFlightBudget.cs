@@ -21,7 +21,21 @@ public sealed class InFlightBudget
         // Every message holds whole blocks: a budget of at least 16 of them keeps small messages from waiting on rounding.
         var blockBytes = (int)Math.Clamp(capacity / 16, 256, BlockPool.DefaultBlockBytes);
         Blocks = new BlockPool(blockBytes, (int)Math.Min(int.MaxValue, capacity / blockBytes), poisonReturnedBlocks);
+        SmallMessageBytes = 4L * blockBytes;
+        SmallMessageReserve = capacity / 8 / blockBytes * blockBytes;
     }
+
+    /// <summary>A message that holds at most this much (most spam: a few KB, one block) is small.</summary>
+    public long SmallMessageBytes { get; }
+
+    /// <summary>
+    /// The last part of the capacity that only small messages may use: a flood of large messages that fills the budget
+    /// then never makes a small one, or a well-behaved client's, wait behind it.
+    /// </summary>
+    public long SmallMessageReserve { get; }
+
+    /// <summary>Whether a message holding <paramref name="messageBytes"/> in all could ever be reserved.</summary>
+    public bool CanHold(long messageBytes) => messageBytes <= Limit(messageBytes);
 
     public long Capacity { get; }
 
@@ -30,17 +44,22 @@ public sealed class InFlightBudget
     /// <summary>Bytes reserved now.</summary>
     public long Used => Interlocked.Read(ref _used);
 
-    public bool TryReserve(long bytes)
+    /// <param name="bytes">Bytes to reserve now.</param>
+    /// <param name="messageBytes">What the message holds in all once this is reserved: decides whether it is small.</param>
+    public bool TryReserve(long bytes, long messageBytes)
     {
+        var limit = Limit(messageBytes);
         while (true)
         {
             var used = Interlocked.Read(ref _used);
-            if (used + bytes > Capacity)
+            if (used + bytes > limit)
                 return false;
             if (Interlocked.CompareExchange(ref _used, used + bytes, used) == used)
                 return true;
         }
     }
+
+    private long Limit(long messageBytes) => messageBytes <= SmallMessageBytes ? Capacity : Capacity - SmallMessageReserve;
 
     public void Release(long bytes)
     {

@@ -152,17 +152,17 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         var needed = DeclaredReservation() - _reserved;
         if (needed <= 0)
             return true;
-        if (!_budget.TryReserve(needed))
+        if (!_budget.TryReserve(needed, _reserved + needed))
             return false;
         _reserved += needed;
         return true;
     }
 
-    /// <summary>The declared size in whole blocks, or 0 without SIZE= (or one larger than the whole budget: reserved as it comes).</summary>
+    /// <summary>The declared size in whole blocks, or 0 without SIZE= (or one the budget can never hold: reserved as it comes).</summary>
     private long DeclaredReservation()
     {
         var declared = _session.Parameters.Size is { } size ? WholeBlocks(size) : 0;
-        return declared <= _budget.Capacity ? declared : 0;
+        return _budget.CanHold(declared) ? declared : 0;
     }
 
     /// <summary>DATA's replies (ending in 354) are held until the declared size is reserved, or the wait for it is over.</summary>
@@ -179,7 +179,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         var body = _body!;
         var count = ByteCount(received);
         var needed = Math.Max(body.Capacity + body.CapacityNeededFor(count), DeclaredReservation()) - _reserved;
-        if (needed > 0 && !_budget.TryReserve(needed))
+        if (needed > 0 && !_budget.TryReserve(needed, _reserved + needed))
             return false;
         _reserved += Math.Max(needed, 0);
         if (body.Length + count > body.MaxBytes)
