@@ -151,6 +151,39 @@ public sealed class FloodSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_trickled_within_the_idle_timeout_but_past_the_message_deadline_gets_421()
+    {
+        var listener = await Listener.StartAsync(Sys, Defaults with
+        {
+            DataIdleTimeout = TimeSpan.FromSeconds(30),
+            MessageDeadline = TimeSpan.FromMilliseconds(500),
+        });
+        await using var client = await listener.ConnectAsync();
+        await client.SendAsync("LHLO slow.example\r\nMAIL FROM:<s@example.net>\r\nRCPT TO:<x@trap.example>\r\nDATA\r\n"u8.ToArray());
+        for (var i = 0; i < 4; i++)
+            await client.ReadReplyAsync();
+
+        // One byte every 20 ms: never idle for the data idle timeout, yet the message never ends.
+        var reply = client.ReadReplyAsync();
+        try
+        {
+            for (var i = 0; i < 2000 && !reply.IsCompleted; i++)
+            {
+                await client.SendAsync("x"u8.ToArray());
+                await Task.Delay(20);
+            }
+        }
+        catch (IOException)
+        {
+            // The server closed the connection while bytes were still coming.
+        }
+
+        Assert.StartsWith("421 4.4.2", await reply);
+        Assert.True(await client.ClosedByServerAsync());
+        Assert.Empty(listener.Stored);
+    }
+
+    [Fact]
     public async Task A_hundred_thousand_pipelined_noops_from_a_client_not_reading_stall_the_connection_at_the_reply_bound_and_are_all_answered_once_it_reads()
     {
         const int noops = 100_000;

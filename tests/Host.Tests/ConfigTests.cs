@@ -22,6 +22,7 @@ public sealed class ConfigTests
             max_connections: 3
             command_idle_timeout_seconds: 10
             data_idle_timeout_seconds: 11
+            message_deadline_seconds: 15
             sink_deadline_seconds: 12
             max_in_flight_bytes: 1048576
             in_flight_wait_seconds: 13
@@ -39,6 +40,7 @@ public sealed class ConfigTests
         Assert.Equal(3, options.Lmtp.MaxConnections);
         Assert.Equal(TimeSpan.FromSeconds(10), options.Lmtp.CommandIdleTimeout);
         Assert.Equal(TimeSpan.FromSeconds(11), options.Lmtp.DataIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(15), options.Lmtp.MessageDeadline);
         Assert.Equal(TimeSpan.FromSeconds(12), options.Lmtp.SinkDeadline);
         Assert.Equal(1048576, options.Lmtp.MaxInFlightBytes);
         Assert.Equal(TimeSpan.FromSeconds(13), options.Lmtp.InFlightWait);

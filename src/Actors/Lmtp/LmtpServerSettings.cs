@@ -20,6 +20,13 @@ public sealed record LmtpServerSettings
     /// <summary>Waiting for the next bytes of a message longer than this gets 421 4.4.2.</summary>
     public TimeSpan DataIdleTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// A message (DATA, or one BDAT chunk) must arrive whole within this, however steadily its bytes come: the data idle
+    /// timeout alone restarts with every byte, so a client sending one byte a minute would hold its connection for ever.
+    /// Exceeded: 421 4.4.2, closed, the message dropped (Postfix's own end-of-data wait is 600 s).
+    /// </summary>
+    public TimeSpan MessageDeadline { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The sink must confirm a message within this, else the recipients get 451 4.3.0; well below Postfix's 600 s.</summary>
     public TimeSpan SinkDeadline { get; init; } = TimeSpan.FromSeconds(60);
 

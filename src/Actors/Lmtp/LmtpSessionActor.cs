@@ -50,6 +50,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         Receive<RetryBudget>(_ => RetryWaitingBody());
         Receive<DeliveryFinished>(OnDelivered);
         Receive<IdleTimedOut>(_ => OnIdle());
+        Receive<MessageDeadlinePassed>(_ => OnMessageDeadline());
         Receive<Drain>(_ => OnDrain());
         Receive<ConnectionClosed>(_ => Context.Stop(Self));
     }
@@ -246,6 +247,10 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
 
     private void Read(ByteString replies, ReadMode mode, long chunkSize = 0)
     {
+        if (mode == ReadMode.Command)
+            Timers.Cancel(MessageDeadlineKey);
+        else if (_mode == ReadMode.Command)
+            Timers.StartSingleTimer(MessageDeadlineKey, MessageDeadlinePassed.Instance, _settings.MessageDeadline);
         _mode = mode;
         RestartIdleTimer();
         _connection.Tell(new ContinueReading(replies, mode, chunkSize));
@@ -328,6 +333,15 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);
     }
 
+    private void OnMessageDeadline()
+    {
+        // Waiting for memory is bounded by in_flight_wait_seconds, storing by the sink's deadline.
+        if (_session.State != LmtpState.ReadingMessage || _bodyQueue.Count > 0 || _heldReplies is not null)
+            return;
+        _log.Info("message deadline passed for {0}: {1} bytes received", _peer, _body?.Length ?? 0);
+        Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);
+    }
+
     private void OnDrain()
     {
         _draining = true;
@@ -365,9 +379,15 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private long WholeBlocks(long bytes) => MessageBodyBuilder.BlocksFor(bytes, _budget.Blocks.BlockBytes) * _budget.Blocks.BlockBytes;
 
     private const string IdleTimerKey = "idle";
+    private const string MessageDeadlineKey = "message-deadline";
     private const string BudgetTimerKey = "budget";
 
     private sealed record DeliveryFinished(ReceivedMessage Message, Reply Verdict, string Outcome);
+
+    private sealed record MessageDeadlinePassed
+    {
+        public static readonly MessageDeadlinePassed Instance = new();
+    }
 
     private sealed record IdleTimedOut
     {

@@ -32,6 +32,7 @@ public sealed class CollectorConfig
     public int MaxConnections { get; set; } = 100;
     public double CommandIdleTimeoutSeconds { get; set; } = 300;
     public double DataIdleTimeoutSeconds { get; set; } = 180;
+    public double MessageDeadlineSeconds { get; set; } = 600;
     public double SinkDeadlineSeconds { get; set; } = 60;
     public long MaxInFlightBytes { get; set; } = 268_435_456;
     public double InFlightWaitSeconds { get; set; } = 30;

@@ -63,6 +63,7 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
             MaxConnections = AtLeast(config.MaxConnections, 1, "max_connections", source),
             CommandIdleTimeout = Seconds(config.CommandIdleTimeoutSeconds, "command_idle_timeout_seconds", source),
             DataIdleTimeout = Seconds(config.DataIdleTimeoutSeconds, "data_idle_timeout_seconds", source),
+            MessageDeadline = Seconds(config.MessageDeadlineSeconds, "message_deadline_seconds", source),
             SinkDeadline = Seconds(config.SinkDeadlineSeconds, "sink_deadline_seconds", source),
             MaxInFlightBytes = AtLeast(config.MaxInFlightBytes, 64 * 1024, "max_in_flight_bytes", source),
             InFlightWait = Seconds(config.InFlightWaitSeconds, "in_flight_wait_seconds", source),
