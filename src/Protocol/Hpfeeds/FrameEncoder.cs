@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SmtpCollector.Protocol.Hpfeeds;
@@ -84,19 +85,46 @@ public static class FrameEncoder
             destination.Write(segment.Span);
     }
 
+    /// <summary>
+    /// Writes a PUBLISH frame whose payload <paramref name="writePayload"/> writes in place, after room left for the
+    /// frame's prefix, which is filled in once the payload's length is known: a payload built on the fly (a message's
+    /// json) is never first built anywhere else. Returns the payload's length.
+    /// </summary>
+    public static int WritePublish(ArrayBufferWriter<byte> destination, string ident, string channel, Action<IBufferWriter<byte>> writePayload)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(writePayload);
+        var start = destination.WrittenCount;
+        var prefix = PublishPrefixLength(ident, channel);
+        destination.GetSpan(prefix);
+        destination.Advance(prefix);
+        writePayload(destination);
+        var payloadLength = destination.WrittenCount - start - prefix;
+        // The writer's own buffer, and only this frame's part of it.
+        WritePublishPrefix(MemoryMarshal.AsMemory(destination.WrittenMemory).Span.Slice(start, prefix), ident, channel, payloadLength);
+        return payloadLength;
+    }
+
     private static void WritePublishPrefix(IBufferWriter<byte> destination, string ident, string channel, long payloadLength)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        var prefix = PublishPrefixLength(ident, channel);
+        WritePublishPrefix(destination.GetSpan(prefix), ident, channel, payloadLength);
+        destination.Advance(prefix);
+    }
+
+    /// <summary>The bytes of a PUBLISH frame before its payload: header, ident and channel.</summary>
+    private static int PublishPrefixLength(string ident, string channel) => (int)PublishLength(ident, channel, 0);
+
+    private static void WritePublishPrefix(Span<byte> prefix, string ident, string channel, long payloadLength)
+    {
         var total = PublishLength(ident, channel, payloadLength);
         var identBytes = StrictUtf8.GetByteCount(ident);
         var channelBytes = StrictUtf8.GetByteCount(channel);
-        var prefix = FrameHeader.Size + 1 + identBytes + 1 + channelBytes;
-        var span = destination.GetSpan(prefix);
-        new FrameHeader((uint)total, Opcode.Publish).WriteTo(span);
+        new FrameHeader((uint)total, Opcode.Publish).WriteTo(prefix);
         var at = FrameHeader.Size;
-        at += WriteName(span[at..], ident, identBytes);
-        WriteName(span[at..], channel, channelBytes);
-        destination.Advance(prefix);
+        at += WriteName(prefix[at..], ident, identBytes);
+        WriteName(prefix[at..], channel, channelBytes);
     }
 
     // INFO, AUTH, SUBSCRIBE and UNSUBSCRIBE: a few hundred bytes at most, written in one span.

@@ -80,6 +80,28 @@ public class FrameEncoderTests
         Assert.Equal(expected, fromSpan.WrittenSpan.ToArray());
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(100_000, 4096)]
+    public void Writes_a_publish_whose_payload_is_written_in_place_like_the_whole_frame(int length, int maxPiece)
+    {
+        var random = new Random(length + maxPiece);
+        var payload = new byte[length];
+        random.NextBytes(payload);
+        var pieces = Chunks.RandomSplit(payload, random, maxPiece);
+        var writer = new ArrayBufferWriter<byte>(16);
+        writer.Write("before"u8);
+
+        var written = FrameEncoder.WritePublish(writer, "writer", "spam.mails", destination =>
+        {
+            foreach (var piece in pieces)
+                destination.Write(piece);
+        });
+
+        Assert.Equal(length, written);
+        Assert.Equal([.. "before"u8, .. FrameEncoder.Encode(new PublishFrame("writer", "spam.mails", payload))], writer.WrittenSpan.ToArray());
+    }
+
     [Fact]
     public void Writes_a_publish_payload_without_copying_it_anywhere_else()
     {

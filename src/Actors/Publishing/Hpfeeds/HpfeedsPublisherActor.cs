@@ -86,10 +86,11 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private void OnStore(StoreMessage store)
     {
         var message = store.Message;
-        ReadOnlySequence<byte> payload;
+        ReadOnlyMemory<byte> frames;
+        long payloadBytes;
         try
         {
-            payload = Payload(message);
+            (frames, payloadBytes) = Frames(message);
         }
         catch
         {
@@ -97,27 +98,36 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             message.Body.Release();
             throw;
         }
-        if (payload.Length > _settings.MaxPayloadBytes)
+        if (payloadBytes > _settings.MaxPayloadBytes)
         {
-            OnOversize(store, payload.Length);
+            OnOversize(store, payloadBytes);
             return;
         }
-
-        // The frames are built once; each channel's PUBLISH is one more copy of the payload, none before it.
-        var frames = new ArrayBufferWriter<byte>(_settings.Channels.Sum(c => (int)FrameEncoder.PublishLength(_settings.Ident, c, payload.Length)));
-        foreach (var channel in _settings.Channels)
-            FrameEncoder.WritePublish(frames, _settings.Ident, channel, payload);
-        _waiting.AddLast(new Pending(message.Sha256, frames.WrittenMemory, Sender, store.Deadline, message.Body));
+        _waiting.AddLast(new Pending(message.Sha256, frames, Sender, store.Deadline, message.Body));
         Pump();
     }
 
-    private ReadOnlySequence<byte> Payload(ReceivedMessage message)
+    /// <summary>
+    /// Every channel's PUBLISH frame, in one buffer. The payload is written once, in place in the first frame; each
+    /// further channel's frame is one copy of it.
+    /// </summary>
+    private (ReadOnlyMemory<byte> Frames, long PayloadBytes) Frames(ReceivedMessage message)
     {
-        if (_settings.Format != PayloadFormat.Json)
-            return message.Body.ToSequence();
-        var json = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, message.Body.Length + 512));
-        JsonPayload.Write(json, message, _settings.Envelope);
-        return new ReadOnlySequence<byte>(json.WrittenMemory);
+        var frames = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, _settings.Channels.Count * (message.Body.Length + 1024)));
+        var payloadBytes = FrameEncoder.WritePublish(frames, _settings.Ident, _settings.Channels[0], destination =>
+        {
+            if (_settings.Format == PayloadFormat.Json)
+                JsonPayload.Write(destination, message, _settings.Envelope);
+            else
+                foreach (var block in message.Body.Blocks)
+                    destination.Write(block.Span);
+        });
+        if (payloadBytes > _settings.MaxPayloadBytes)
+            return (default, payloadBytes);
+        var payload = frames.WrittenMemory[^payloadBytes..];
+        for (var i = 1; i < _settings.Channels.Count; i++)
+            FrameEncoder.WritePublish(frames, _settings.Ident, _settings.Channels[i], payload.Span);
+        return (frames.WrittenMemory, payloadBytes);
     }
 
     private void OnOversize(StoreMessage store, long payloadBytes)
