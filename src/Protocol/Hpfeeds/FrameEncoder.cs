@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
+using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Protocol.Hpfeeds;
 
@@ -88,20 +89,20 @@ public static class FrameEncoder
     /// <summary>
     /// Writes a PUBLISH frame whose payload <paramref name="writePayload"/> writes in place, after room left for the
     /// frame's prefix, which is filled in once the payload's length is known: a payload built on the fly (a message's
-    /// json) is never first built anywhere else. Returns the payload's length.
+    /// json) is never first built anywhere else. The writer never moves written bytes, so the prefix's memory stays
+    /// valid however much the payload grows. Returns the payload's length.
     /// </summary>
-    public static int WritePublish(ArrayBufferWriter<byte> destination, string ident, string channel, Action<IBufferWriter<byte>> writePayload)
+    public static long WritePublish(SegmentedBufferWriter destination, string ident, string channel, Action<IBufferWriter<byte>> writePayload)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(writePayload);
+        var prefixLength = PublishPrefixLength(ident, channel);
+        var prefix = destination.GetMemory(prefixLength)[..prefixLength];
+        destination.Advance(prefixLength);
         var start = destination.WrittenCount;
-        var prefix = PublishPrefixLength(ident, channel);
-        destination.GetSpan(prefix);
-        destination.Advance(prefix);
         writePayload(destination);
-        var payloadLength = destination.WrittenCount - start - prefix;
-        // The writer's own buffer, and only this frame's part of it.
-        WritePublishPrefix(MemoryMarshal.AsMemory(destination.WrittenMemory).Span.Slice(start, prefix), ident, channel, payloadLength);
+        var payloadLength = destination.WrittenCount - start;
+        WritePublishPrefix(prefix.Span, ident, channel, payloadLength);
         return payloadLength;
     }
 

@@ -43,19 +43,7 @@ public sealed class MessageBody
         _onRelease?.Invoke();
     }
 
-    public ReadOnlySequence<byte> ToSequence()
-    {
-        Readable();
-        if (_blocks.Length == 0)
-            return ReadOnlySequence<byte>.Empty;
-        if (_blocks.Length == 1)
-            return new ReadOnlySequence<byte>(_blocks[0]);
-        var first = new Block(_blocks[0], 0);
-        var last = first;
-        for (var i = 1; i < _blocks.Length; i++)
-            last = last.Append(_blocks[i]);
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
+    public ReadOnlySequence<byte> ToSequence() => MemorySegments.ToSequence(Readable());
 
     public void WriteTo(Stream stream)
     {
@@ -67,20 +55,4 @@ public sealed class MessageBody
 
     private ReadOnlyMemory<byte>[] Readable() =>
         Released ? throw new ObjectDisposedException(nameof(MessageBody), "The message body was read after it was released.") : _blocks;
-
-    private sealed class Block : ReadOnlySequenceSegment<byte>
-    {
-        public Block(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Block Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Block(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
 }

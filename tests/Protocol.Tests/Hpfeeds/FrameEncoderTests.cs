@@ -1,5 +1,6 @@
 using System.Buffers;
 using SmtpCollector.Protocol.Hpfeeds;
+using SmtpCollector.Protocol.Payload;
 using SmtpCollector.Protocol.Tests.Support;
 
 namespace SmtpCollector.Protocol.Tests.Hpfeeds;
@@ -89,7 +90,8 @@ public class FrameEncoderTests
         var payload = new byte[length];
         random.NextBytes(payload);
         var pieces = Chunks.RandomSplit(payload, random, maxPiece);
-        var writer = new ArrayBufferWriter<byte>(16);
+        // Small segments, so that the prefix and the payload are cut across many of them.
+        var writer = new SegmentedBufferWriter(segmentBytes: 1000);
         writer.Write("before"u8);
 
         var written = FrameEncoder.WritePublish(writer, "writer", "spam.mails", destination =>
@@ -99,7 +101,7 @@ public class FrameEncoderTests
         });
 
         Assert.Equal(length, written);
-        Assert.Equal([.. "before"u8, .. FrameEncoder.Encode(new PublishFrame("writer", "spam.mails", payload))], writer.WrittenSpan.ToArray());
+        Assert.Equal([.. "before"u8, .. FrameEncoder.Encode(new PublishFrame("writer", "spam.mails", payload))], writer.WrittenSequence.ToArray());
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
     private readonly HpfeedsSettings _settings;
     private readonly IActorRef _publisher;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Queue<(long Sequence, ReadOnlyMemory<byte> Frames)> _writes = new();
+    private readonly Queue<(long Sequence, ReadOnlySequence<byte> Frames)> _writes = new();
     private readonly string _markerPrefix = Guid.NewGuid().ToString("N") + ":";
     private Stream? _stream;
     private bool _writing;
@@ -86,7 +86,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
             FrameEncoder.Write(hello, AuthFrame.For(info, _settings.Ident, _settings.Secret));
             if (_settings.Confirm)
                 FrameEncoder.Write(hello, new SubscribeFrame(_settings.Ident, _settings.ConfirmChannel));
-            Write(hello.WrittenMemory);
+            Write(new ReadOnlySequence<byte>(hello.WrittenMemory));
             _log.Info("connected to {0} ({1})", _settings, info.BrokerName);
             Timers.StartSingleTimer("stable", Stable.Instance, _settings.StableAfter);
             Become(Ready);
@@ -157,7 +157,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(ConfirmTimerKey, new Stalled("no confirmation marker echoed"), _settings.BrokerTimeout);
         var marker = new ArrayBufferWriter<byte>();
         FrameEncoder.WritePublish(marker, _settings.Ident, _settings.ConfirmChannel, Encoding.UTF8.GetBytes(_markerPrefix + _lastWritten));
-        _writes.Enqueue((-1, marker.WrittenMemory));
+        _writes.Enqueue((-1, new ReadOnlySequence<byte>(marker.WrittenMemory)));
     }
 
     private void WriteNext()
@@ -167,13 +167,19 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         Write(next.Frames, next.Sequence);
     }
 
-    private void Write(ReadOnlyMemory<byte> bytes, long sequence = -1)
+    private void Write(ReadOnlySequence<byte> bytes, long sequence = -1)
     {
         _writing = true;
         // A broker that stops reading fills the TCP window and the write never completes.
         Timers.StartSingleTimer(WriteTimerKey, new Stalled("a write not taken"), _settings.BrokerTimeout);
-        _stream!.WriteAsync(bytes).AsTask()
+        WriteAllAsync(_stream!, bytes)
             .PipeTo(Self, success: () => new Written(sequence), failure: ex => new ReadEnded($"write failed: {ex.Message}"));
+    }
+
+    private static async Task WriteAllAsync(Stream stream, ReadOnlySequence<byte> bytes)
+    {
+        foreach (var segment in bytes)
+            await stream.WriteAsync(segment);
     }
 
     private void OnUnexpected(Frame frame)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Akka.Actor;
 
 namespace SmtpCollector.Actors.Publishing.Hpfeeds;
@@ -5,7 +6,7 @@ namespace SmtpCollector.Actors.Publishing.Hpfeeds;
 // Between the publisher (the sink the sessions talk to) and its current broker connection.
 
 /// <summary>Write these PUBLISH frames (one per channel, for one message) in one write; answered with <see cref="BatchWritten"/>.</summary>
-public sealed record WriteBatch(long Sequence, ReadOnlyMemory<byte> Frames);
+public sealed record WriteBatch(long Sequence, ReadOnlySequence<byte> Frames);
 
 /// <summary>The connection is authenticated (as far as hpfeeds tells: no ERROR came) and takes batches.</summary>
 public sealed record BrokerReady(IActorRef Connection);

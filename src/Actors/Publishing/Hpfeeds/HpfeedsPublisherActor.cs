@@ -56,7 +56,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         Receive<BrokerLost>(OnLost);
         Receive<Sweep>(_ => ExpireOverdue());
         Receive<GetPublisherStatus>(_ => Sender.Tell(new PublisherStatus(
-            _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => (long)p.Frames.Length), _connection is not null)));
+            _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => p.Frames.Length), _connection is not null)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -86,7 +86,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private void OnStore(StoreMessage store)
     {
         var message = store.Message;
-        ReadOnlyMemory<byte> frames;
+        ReadOnlySequence<byte> frames;
         long payloadBytes;
         try
         {
@@ -108,12 +108,12 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Every channel's PUBLISH frame, in one buffer. The payload is written once, in place in the first frame; each
+    /// Every channel's PUBLISH frame, one after the other. The payload is written once, in place in the first frame; each
     /// further channel's frame is one copy of it.
     /// </summary>
-    private (ReadOnlyMemory<byte> Frames, long PayloadBytes) Frames(ReceivedMessage message)
+    private (ReadOnlySequence<byte> Frames, long PayloadBytes) Frames(ReceivedMessage message)
     {
-        var frames = new ArrayBufferWriter<byte>((int)Math.Min(int.MaxValue, _settings.Channels.Count * (message.Body.Length + 1024)));
+        var frames = new SegmentedBufferWriter();
         var payloadBytes = FrameEncoder.WritePublish(frames, _settings.Ident, _settings.Channels[0], destination =>
         {
             if (_settings.Format == PayloadFormat.Json)
@@ -124,10 +124,11 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         });
         if (payloadBytes > _settings.MaxPayloadBytes)
             return (default, payloadBytes);
-        var payload = frames.WrittenMemory[^payloadBytes..];
+        // Appending never moves what is written, so the first frame's payload can be read while the others are added.
+        var payload = frames.WrittenSequence.Slice(frames.WrittenCount - payloadBytes);
         for (var i = 1; i < _settings.Channels.Count; i++)
-            FrameEncoder.WritePublish(frames, _settings.Ident, _settings.Channels[i], payload.Span);
-        return (frames.WrittenMemory, payloadBytes);
+            FrameEncoder.WritePublish(frames, _settings.Ident, _settings.Channels[i], payload);
+        return (frames.WrittenSequence, payloadBytes);
     }
 
     private void OnOversize(StoreMessage store, long payloadBytes)
@@ -226,7 +227,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         pending.ReplyTo.Tell(new MessageNotStored(pending.Sha256, Replies.PublishFailed, reason));
 
     /// <summary><paramref name="Body"/> is not read: it is held only for its share of the in-flight budget.</summary>
-    private sealed record Pending(string Sha256, ReadOnlyMemory<byte> Frames, IActorRef ReplyTo, DateTime Deadline, MessageBody Body)
+    private sealed record Pending(string Sha256, ReadOnlySequence<byte> Frames, IActorRef ReplyTo, DateTime Deadline, MessageBody Body)
     {
         /// <summary>Already told 451 at its deadline; still in the window while its frames are with the connection.</summary>
         public bool Answered { get; init; }
