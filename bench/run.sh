@@ -34,6 +34,7 @@ collector_pid=""
 sink_pid=""
 broker_pid=""
 feed_pids=()
+declare -A pid_of=()
 
 cleanup() {
     local pid
@@ -72,6 +73,8 @@ dotnet "$out/smtp-collector.dll" lmtp --listen "127.0.0.1:$collector_port" --sin
 collector_pid=$!
 "$smtp_sink" -L -u nobody "127.0.0.1:$sink_port" 256 >"$work/sink.log" 2>&1 &
 sink_pid=$!
+pid_of[$collector_port]=$collector_pid
+pid_of[$sink_port]=$sink_pid
 
 ready=""
 for _ in $(seq 300); do
@@ -100,12 +103,14 @@ if [[ -z "$ready" ]]; then
     exit 1
 fi
 
-# measure PORT SESSIONS SIZE MESSAGES [-d]: runs smtp-source against PORT and prints "elapsed server_cores foreign_cores":
-# the wall time on a monotonic clock, the CPU the server on PORT used (in cores), and the CPU that processes other
-# than the two servers and smtp-source used meanwhile (other tenants of the machine make the figures noisy).
+# measure PORT SESSIONS SIZE MESSAGES [-d]: runs smtp-source against PORT and prints "elapsed server_cores foreign_cores
+# peak_mb": the wall time on a monotonic clock, the CPU the server on PORT used (in cores), the CPU that processes other
+# than the servers and smtp-source used meanwhile (other tenants of the machine make the figures noisy), and the
+# server's peak resident memory during this run alone (VmHWM, reset before it through /proc/PID/clear_refs).
 measure() {
-    local server=$sink_pid idle=$collector_pid
-    if [[ "$1" == "$collector_port" ]]; then server=$collector_pid; idle=$sink_pid; fi
+    local server=${pid_of[$1]} others=()
+    local pid
+    for pid in "${pid_of[@]}"; do [[ "$pid" != "$server" ]] && others+=("$pid"); done
     python3 -c '
 import os, resource, subprocess, sys, time
 hz = os.sysconf("SC_CLK_TCK")
@@ -115,16 +120,20 @@ def proc_cpu(pid):
 def busy():
     fields = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
     return (sum(fields) - fields[3] - fields[4]) / hz
-server, idle = sys.argv[1], sys.argv[2]
-s0, i0, b0 = proc_cpu(server), proc_cpu(idle), busy()
+def hwm_kb(pid):
+    return next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM:"))
+server, others = sys.argv[1], [p for p in sys.argv[2].split(",") if p]
+with open(f"/proc/{server}/clear_refs", "w") as f:
+    f.write("5")
+s0, o0, b0 = proc_cpu(server), sum(proc_cpu(p) for p in others), busy()
 start = time.monotonic()
 code = subprocess.run(sys.argv[3:]).returncode
 elapsed = time.monotonic() - start
-s1, i1, b1 = proc_cpu(server), proc_cpu(idle), busy()
+s1, o1, b1 = proc_cpu(server), sum(proc_cpu(p) for p in others), busy()
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
-foreign = (b1 - b0) - (s1 - s0) - (i1 - i0) - (children.ru_utime + children.ru_stime)
-print(f"{elapsed:.3f} {(s1 - s0) / elapsed:.2f} {max(foreign, 0) / elapsed:.2f}")
-sys.exit(code)' "$server" "$idle" timeout "$run_timeout" "$smtp_source" -L ${5:+"$5"} -s "$2" -l "$3" -m "$4" -r 1 \
+foreign = (b1 - b0) - (s1 - s0) - (o1 - o0) - (children.ru_utime + children.ru_stime)
+print(f"{elapsed:.3f} {(s1 - s0) / elapsed:.2f} {max(foreign, 0) / elapsed:.2f} {hwm_kb(server) / 1024:.1f}")
+sys.exit(code)' "$server" "$(IFS=,; echo "${others[*]}")" timeout "$run_timeout" "$smtp_source" -L ${5:+"$5"} -s "$2" -l "$3" -m "$4" -r 1 \
         -f from@bench.example -t to@trap.example "127.0.0.1:$1"
 }
 
@@ -132,8 +141,11 @@ sys.exit(code)' "$server" "$idle" timeout "$run_timeout" "$smtp_source" -L ${5:+
 # phase through both message sizes lets it settle before anything is timed.
 sent=0
 echo "== warm-up: $warmup messages of 5 KB and $warmup of 100 KB, 20 sessions, against the collector" >&2
-measure "$collector_port" 20 5120 "$warmup" >/dev/null
-measure "$collector_port" 20 102400 "$warmup" >/dev/null
+warmup_peaks=""
+for size in 5120 102400; do
+    read -r _ _ _ peak <<<"$(measure "$collector_port" 20 "$size" "$warmup")"
+    warmup_peaks+=" $peak"
+done
 sent=$((sent + 2 * warmup))
 sleep 2
 
@@ -146,13 +158,13 @@ for round in $(seq "$rounds"); do
         for sessions in 1 20; do
           for reuse in "" -d; do
             result="$(measure "$collector_port" "$sessions" "$size" "$messages" "$reuse")"
-            read -r c_secs c_cpu c_foreign <<<"$result"
+            read -r c_secs c_cpu c_foreign c_peak <<<"$result"
             sent=$((sent + messages))
             result="$(measure "$sink_port" "$sessions" "$size" "$messages" "$reuse")"
-            read -r s_secs s_cpu s_foreign <<<"$result"
-            printf "== round %d: %6d B, %2d sessions, %d messages %s: collector %6.3fs (%s cores, others %s), smtp-sink %6.3fs (%s cores, others %s)\n" \
-                "$round" "$size" "$sessions" "$messages" "${reuse:-new}" "$c_secs" "$c_cpu" "$c_foreign" "$s_secs" "$s_cpu" "$s_foreign" >&2
-            echo "$size $sessions ${reuse:-new} $messages $c_secs $c_cpu $c_foreign $s_secs $s_foreign" >>"$work/runs.txt"
+            read -r s_secs s_cpu s_foreign _ <<<"$result"
+            printf "== round %d: %6d B, %2d sessions, %d messages %s: collector %6.3fs (%s cores, others %s, peak %s MB), smtp-sink %6.3fs (%s cores, others %s)\n" \
+                "$round" "$size" "$sessions" "$messages" "${reuse:-new}" "$c_secs" "$c_cpu" "$c_foreign" "$c_peak" "$s_secs" "$s_cpu" "$s_foreign" >&2
+            echo "$size $sessions ${reuse:-new} $messages $c_secs $c_cpu $c_foreign $s_secs $s_foreign $c_peak" >>"$work/runs.txt"
           done
         done
     done
@@ -162,23 +174,24 @@ table="$(python3 -c '
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    size, sessions, reuse, n, c_secs, c_cpu, c_foreign, s_secs, s_foreign = line.split()
+    size, sessions, reuse, n, c_secs, c_cpu, c_foreign, s_secs, s_foreign, c_peak = line.split()
     rows.setdefault((int(size), int(sessions), reuse, int(n)), []).append(
-        (int(n) / float(c_secs), float(c_cpu), int(n) / float(s_secs), float(c_foreign), float(s_foreign)))
-print("| size | sessions | connections | messages | collector msg/s | smtp-sink msg/s | ratio | collector CPU (cores) |")
-print("|---:|---:|---|---:|---:|---:|---:|---:|")
+        (int(n) / float(c_secs), float(c_cpu), int(n) / float(s_secs), float(c_foreign), float(s_foreign), float(c_peak)))
+print("| size | sessions | connections | messages | collector msg/s | smtp-sink msg/s | ratio | collector CPU (cores) | collector peak RSS (MB) |")
+print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
 foreign = []
 for (size, sessions, reuse, n), runs in rows.items():
     med = [statistics.median(r[i] for r in runs) for i in range(3)]
     foreign += [r[3] for r in runs] + [r[4] for r in runs]
     mode = "one per message" if reuse == "new" else "reused (-d)"
-    print(f"| {size // 1024} KB | {sessions} | {mode} | {n} x {len(runs)} | {med[0]:.0f} | {med[2]:.0f} | {med[0] / med[2]:.2f} | {med[1]:.2f} |")
+    peak = max(r[5] for r in runs)
+    print(f"| {size // 1024} KB | {sessions} | {mode} | {n} x {len(runs)} | {med[0]:.0f} | {med[2]:.0f} | {med[0] / med[2]:.2f} | {med[1]:.2f} | {peak:.1f} |")
 print()
 print(f"Other processes on the machine during the timed runs: {statistics.mean(foreign):.2f} cores on average, {max(foreign):.2f} at most.")
 ' "$work/runs.txt")"
 
-hwm_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$collector_pid/status")"
-peak="$(awk -v kb="$hwm_kb" 'BEGIN { printf "%.1f", kb / 1024 }')"
+# The largest of the per-run peaks, warm-up included: the peak over the whole run.
+peak="$(python3 -c 'import sys; print(max(float(x) for x in sys.argv[1].split() + [l.split()[-1] for l in open(sys.argv[2])]))' "$warmup_peaks" "$work/runs.txt")"
 stored="$(wc -l <"$work/messages.jsonl")"
 
 {
@@ -202,6 +215,7 @@ print(*(x.getsockname()[1] for x in s))')
         --user "writer:secret:spam.mails,writer.confirm:writer.confirm" --user "reader:reader-secret::spam.mails" \
         --drain "reader:reader-secret:spam.mails" >"$work/broker.log" 2>&1 &
     broker_pid=$!
+    pid_of[$broker_port]=$broker_pid
     for _ in $(seq 300); do grep -q "broker listening" "$work/broker.log" && break; sleep 0.1; done
     feed_pids=()
     for mode in plain confirm; do
@@ -211,6 +225,7 @@ print(*(x.getsockname()[1] for x in s))')
             "$broker_port" "$confirm" "$work/spool-$mode" >"$work/feed-$mode.yml"
         dotnet "$out/smtp-collector.dll" lmtp --listen "127.0.0.1:$port" --feed-config "$work/feed-$mode.yml" >"$work/collector-$mode.log" 2>&1 &
         feed_pids+=("$!")
+        pid_of[$port]=$!
         for _ in $(seq 300); do grep -q "LMTP listening" "$work/collector-$mode.log" && break; sleep 0.1; done
         # The publisher takes messages once the connection has settled (auth_settle_seconds).
         measure "$port" 20 5120 500 -d >/dev/null
@@ -224,10 +239,13 @@ print(*(x.getsockname()[1] for x in s))')
             for reuse in "" -d; do
                 line="$size ${reuse:-new}"
                 for port in "$collector_port" "$feed_port" "$confirm_port" "$sink_port"; do
-                    read -r secs _ _ <<<"$(measure "$port" 20 "$size" "$messages" "$reuse")"
+                    read -r secs _ _ peak <<<"$(measure "$port" 20 "$size" "$messages" "$reuse")"
                     if [[ "$port" == "$collector_port" ]]; then sent=$((sent + messages)); fi
                     line+=" $(awk -v n="$messages" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')"
+                    if [[ "$port" == "$feed_port" ]]; then feed_peak=$peak; fi
+                    if [[ "$port" == "$confirm_port" ]]; then confirm_peak=$peak; fi
                 done
+                line+=" $feed_peak $confirm_peak"
                 echo "== feed round $round: $line" >&2
                 echo "$line" >>"$work/feed.txt"
             done
@@ -239,16 +257,19 @@ rows = {}
 for line in open(sys.argv[1]):
     size, reuse, *rates = line.split()
     rows.setdefault((int(size), reuse), []).append([float(r) for r in rates])
-print("| size | connections | file sink msg/s | hpfeeds msg/s | hpfeeds + confirm msg/s | smtp-sink msg/s | hpfeeds / file | confirm / file | hpfeeds / smtp-sink |")
-print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| size | connections | file sink msg/s | hpfeeds msg/s | hpfeeds + confirm msg/s | smtp-sink msg/s | hpfeeds / file | confirm / file | hpfeeds / smtp-sink | peak RSS hpfeeds / confirm (MB) |")
+print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for (size, reuse), runs in rows.items():
     f, h, c, s = (statistics.median(r[i] for r in runs) for i in range(4))
+    hp, cp = (max(r[i] for r in runs) for i in (4, 5))
     mode = "one per message" if reuse == "new" else "reused (-d)"
-    print(f"| {size // 1024} KB | {mode} | {f:.0f} | {h:.0f} | {c:.0f} | {s:.0f} | {h / f:.2f} | {c / f:.2f} | {h / s:.2f} |")
+    print(f"| {size // 1024} KB | {mode} | {f:.0f} | {h:.0f} | {c:.0f} | {s:.0f} | {h / f:.2f} | {c / f:.2f} | {h / s:.2f} | {hp:.0f} / {cp:.0f} |")
 ' "$work/feed.txt")"
-    peaks=""
+    peaks="$(python3 -c '
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+print(" ".join(f"{max(float(r[i]) for r in rows):.1f} MB" for i in (-2, -1)))' "$work/feed.txt")"
     for pid in "${feed_pids[@]}"; do
-        peaks+=" $(awk '/^VmHWM:/ { printf "%.1f MB", $2 / 1024 }' "/proc/$pid/status")"
         kill "$pid" 2>/dev/null || true
     done
     kill "$broker_pid" 2>/dev/null || true
@@ -258,7 +279,7 @@ for (size, reuse), runs in rows.items():
         echo
         echo "$feed_table"
         echo
-        echo "Publishing collectors' peak RSS (VmHWM), without and with confirm:$peaks"
+        echo "Publishing collectors' peak RSS over the timed runs (VmHWM), without and with confirm: $peaks"
     } | tee -a "$out/results.md"
 fi
 

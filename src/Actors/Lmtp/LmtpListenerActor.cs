@@ -5,7 +5,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using SmtpCollector.Protocol.Lmtp;
-using Tcp = Akka.Streams.Dsl.Tcp;
+using Tcp = Akka.IO.Tcp;
 
 namespace SmtpCollector.Actors.Lmtp;
 
@@ -24,7 +24,8 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _waitingForBinding = [];
     // Not Context.GetChildren(): the materializer's stream supervisor is a child too.
     private readonly HashSet<IActorRef> _sessions = [];
-    private Tcp.ServerBinding? _binding;
+    private System.Net.EndPoint? _boundAddress;
+    private IActorRef? _tcpListener;
     private string? _failure;
     private IActorRef? _stopRequester;
     private long _connectionCount;
@@ -38,9 +39,9 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         _sessionProps = LmtpSessionActor.Props(settings, sink, _budget);
         _materializer = Context.Materializer();
 
-        Receive<Bound>(OnBound);
-        Receive<BindFailed>(OnBindFailed);
-        Receive<Accepted>(OnAccepted);
+        Receive<Tcp.Bound>(OnBound);
+        Receive<Tcp.CommandFailed>(failed => failed.Cmd is Tcp.Bind, failed => OnBindFailed(failed));
+        Receive<Tcp.Connected>(connected => OnAccepted(Sender, connected));
         Receive<GetBinding>(_ => ReplyBinding(Sender));
         Receive<StopListening>(_ => OnStop());
         Receive<Terminated>(terminated =>
@@ -67,28 +68,28 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        var self = Self;
-        Context.System.TcpStream()
-            .Bind(_settings.Host, _settings.Port, backlog: 256, halfClose: true)
-            .To(Sink.ForEach<Tcp.IncomingConnection>(connection => self.Tell(new Accepted(connection))))
-            .Run(_materializer)
-            .PipeTo(self, success: binding => new Bound(binding), failure: ex => new BindFailed(ex));
+        // Akka.IO directly, not Akka.Streams' Tcp().Bind: see InboundTcpStage for the leak that avoids. Pull mode: each
+        // connection reads only on demand, and accepting goes one connection at a time (ResumeAccepting below).
+        var address = System.Net.IPAddress.TryParse(_settings.Host, out var ip) ? ip : System.Net.Dns.GetHostAddresses(_settings.Host)[0];
+        Context.System.Tcp().Tell(new Tcp.Bind(Self, new System.Net.IPEndPoint(address, _settings.Port), backlog: 256, pullMode: true));
     }
 
-    private void OnBound(Bound bound)
+    private void OnBound(Tcp.Bound bound)
     {
-        _binding = bound.Binding;
-        _log.Info("LMTP listening on {0}", bound.Binding.LocalAddress);
-        if (bound.Binding.LocalAddress is System.Net.IPEndPoint { Address: var address } && !System.Net.IPAddress.IsLoopback(address))
+        _boundAddress = bound.LocalAddress;
+        _tcpListener = Sender;
+        _log.Info("LMTP listening on {0}", bound.LocalAddress);
+        if (bound.LocalAddress is System.Net.IPEndPoint { Address: var address } && !System.Net.IPAddress.IsLoopback(address))
             _log.Warning("LMTP is listening on a non-loopback address ({0}): anyone who reaches it can inject mail. Keep it on loopback or a private container network.", address);
+        _tcpListener.Tell(new Tcp.ResumeAccepting(1));
         foreach (var waiting in _waitingForBinding)
             ReplyBinding(waiting);
         _waitingForBinding.Clear();
     }
 
-    private void OnBindFailed(BindFailed failed)
+    private void OnBindFailed(Tcp.CommandFailed failed)
     {
-        _failure = $"cannot listen on {_settings.Host}:{_settings.Port}: {failed.Cause.Message}";
+        _failure = $"cannot listen on {_settings.Host}:{_settings.Port}: {failed.CauseString}";
         _log.Error(_failure);
         foreach (var waiting in _waitingForBinding)
             ReplyBinding(waiting);
@@ -97,34 +98,37 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 
     private void ReplyBinding(IActorRef asker)
     {
-        if (_binding is { } binding)
-            asker.Tell(new ListenerBound(binding.LocalAddress));
+        if (_boundAddress is { } bound)
+            asker.Tell(new ListenerBound(bound));
         else if (_failure is not null)
             asker.Tell(new ListenerFailed(_failure));
         else
             _waitingForBinding.Add(asker);
     }
 
-    private void OnAccepted(Accepted accepted)
+    private void OnAccepted(IActorRef connection, Tcp.Connected connected)
     {
-        var connection = accepted.Connection;
-        var peer = connection.RemoteAddress.ToString() ?? "unknown";
+        // One accept at a time, each once the one before is handled: a burst of connections waits in the backlog.
+        _tcpListener?.Tell(new Tcp.ResumeAccepting(1));
+        var peer = connected.RemoteAddress.ToString() ?? "unknown";
         var sessions = _sessions.Count;
         if (_stopRequester is not null || sessions >= _settings.MaxConnections)
         {
             var reply = _stopRequester is not null ? Replies.ShuttingDown : Replies.TooManyConnections;
             if (_stopRequester is null)
                 _log.Warning("refusing connection from {0}: {1} sessions already (max_connections)", peer, sessions);
-            connection.HandleWith(
-                Flow.FromSinkAndSource(Sink.Cancelled<ByteString>(), Source.Single(ByteString.FromString(reply.ToString(), Encoding.UTF8))),
-                _materializer);
+            Flow.FromGraph(new InboundTcpStage(connection, peer))
+                .Join(Flow.FromSinkAndSource(Sink.Cancelled<ByteString>(), Source.Single(ByteString.FromString(reply.ToString(), Encoding.UTF8))))
+                .Run(_materializer);
             return;
         }
 
         var session = Context.ActorOf(_sessionProps, $"session-{++_connectionCount}");
         Context.Watch(session);
         _sessions.Add(session);
-        connection.HandleWith(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings)), _materializer);
+        Flow.FromGraph(new InboundTcpStage(connection, peer))
+            .Join(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings)))
+            .Run(_materializer);
     }
 
     private void OnStop()
@@ -157,12 +161,6 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
             Context.Stop(session);
         _stopRequester?.Tell(new ListenerStopped(_sessions.Count));
     }
-
-    private sealed record Bound(Tcp.ServerBinding Binding);
-
-    private sealed record BindFailed(Exception Cause);
-
-    private sealed record Accepted(Tcp.IncomingConnection Connection);
 
     private sealed record DrainDeadline
     {

@@ -62,7 +62,8 @@ public sealed class TlsProxy : IAsyncDisposable
                 _ = RelayAsync(client);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        // InvalidOperationException: DisposeAsync stopped the listener between two accepts ("Not listening").
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
         {
         }
     }

@@ -113,9 +113,15 @@ public class FrameEncoderTests
         var writer = new ArrayBufferWriter<byte>(2_000_000);
         FrameEncoder.WritePublish(new ArrayBufferWriter<byte>(2_000_000), "writer", "spam.mails", sequence); // JIT out of the count
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        FrameEncoder.WritePublish(writer, "writer", "spam.mails", sequence);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of a few runs: the runtime may allocate on this thread now and then for its own reasons (tiering).
+        var allocated = long.MaxValue;
+        for (var run = 0; run < 3; run++)
+        {
+            writer.ResetWrittenCount();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            FrameEncoder.WritePublish(writer, "writer", "spam.mails", sequence);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.InRange(allocated, 0, 1024);
         Assert.Equal(payload, writer.WrittenSpan[^payload.Length..].ToArray());
