@@ -68,9 +68,26 @@ public sealed class HpfeedsBroker : IAsyncDisposable
         }
     }
 
-    public static Task<HpfeedsBroker> StartAsync(BrokerOptions options)
+    public static async Task<HpfeedsBroker> StartAsync(BrokerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // A broker restarted on its old port can find it taken for a moment: while it was down, a client's reconnect
+        // (ours, to that very port) may have been given it as its own ephemeral port. Bounded retries, then the error.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Start(options);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && options.Port != 0 && attempt < 50)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static HpfeedsBroker Start(BrokerOptions options)
+    {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -87,7 +104,7 @@ public sealed class HpfeedsBroker : IAsyncDisposable
         }
         var broker = new HpfeedsBroker(options, listener);
         broker._accepting = Task.Run(broker.AcceptLoopAsync);
-        return Task.FromResult(broker);
+        return broker;
     }
 
     /// <summary>PUBLISH frames received on <paramref name="channel"/> that passed the checks, forwarded or dropped. Test hook.</summary>

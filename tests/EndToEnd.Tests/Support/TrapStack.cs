@@ -103,10 +103,15 @@ public class TrapStack : IAsyncLifetime
     {
         var broker = Broker ?? throw new InvalidOperationException("the broker is not running");
         Broker = null;
-        _fromEarlierSubscribers.AddRange(PublishedToCurrentSubscriber());
         await broker.StopAsync();
         if (_subscriber is not null)
+        {
+            // What the broker flushed to the subscriber while it stopped counts too (a message already confirmed to
+            // the collector may be among it): read until the broker has closed the connection, then take the tally.
+            await _subscriber.Closed.WaitAsync(Deadline);
+            _fromEarlierSubscribers.AddRange(PublishedToCurrentSubscriber());
             await _subscriber.DisposeAsync();
+        }
         _subscriber = null;
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Protocol.Tests.Support;
 
@@ -19,30 +20,6 @@ internal static class Chunks
         return pieces;
     }
 
-    public static ReadOnlySequence<byte> ToSequence(IReadOnlyList<byte[]> pieces)
-    {
-        if (pieces.Count == 0)
-            return ReadOnlySequence<byte>.Empty;
-        var first = new Segment(pieces[0], 0);
-        var last = first;
-        for (var i = 1; i < pieces.Count; i++)
-            last = last.Append(pieces[i]);
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
+    public static ReadOnlySequence<byte> ToSequence(IReadOnlyList<byte[]> pieces) =>
+        MemorySegments.ToSequence([.. pieces.Select(p => (ReadOnlyMemory<byte>)p)]);
 }
