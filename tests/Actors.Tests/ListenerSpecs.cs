@@ -131,12 +131,16 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
         await first.SendAsync("QUIT\r\n");
         await first.ExpectAsync("221");
         await first.DisposeAsync();
-        // The place frees up once the first session has stopped, which the client cannot observe: try a bounded number of times.
+        // The place frees up once the first session has stopped, which the client cannot observe: try until a deadline
+        // (a try takes about a millisecond, so a count of tries would bound nothing).
         string? greeting = null;
-        for (var attempt = 0; attempt < 50 && greeting?.StartsWith("220 ", StringComparison.Ordinal) != true; attempt++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (greeting?.StartsWith("220 ", StringComparison.Ordinal) != true && DateTime.UtcNow < deadline)
         {
             await using var late = await listener.ConnectAsync(greet: false);
             greeting = await late.ReadReplyAsync();
+            if (greeting?.StartsWith("220 ", StringComparison.Ordinal) != true)
+                await Task.Delay(20);
         }
         Assert.StartsWith("220 ", greeting);
     }
@@ -198,5 +202,31 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
         await busy.ExpectAsync("421 4.3.2");
         Assert.Equal(0, (await stopped).SessionsCutOff);
         Assert.Equal(1, listener.StoredCount);
+    }
+
+    [Fact]
+    public async Task A_port_already_taken_is_reported_as_a_bind_failure()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var sink = Sys.ActorOf(RecordingSinkActor.Props([], SinkBehaviour.Store));
+
+        var listener = Sys.ActorOf(LmtpListenerActor.Props(Defaults with { Host = "127.0.0.1", Port = port }, sink));
+
+        var failed = Assert.IsType<ListenerFailed>(await listener.Ask<object>(new GetBinding(), TimeSpan.FromSeconds(10)));
+        Assert.StartsWith($"cannot listen on 127.0.0.1:{port}", failed.Reason);
+    }
+
+    [Fact]
+    public async Task A_host_name_that_does_not_resolve_is_reported_as_a_bind_failure()
+    {
+        var sink = Sys.ActorOf(RecordingSinkActor.Props([], SinkBehaviour.Store));
+
+        // .invalid never resolves (RFC 2606).
+        var listener = Sys.ActorOf(LmtpListenerActor.Props(Defaults with { Host = "collector.invalid", Port = 0 }, sink));
+
+        var failed = Assert.IsType<ListenerFailed>(await listener.Ask<object>(new GetBinding(), TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("cannot listen on collector.invalid:0", failed.Reason);
     }
 }

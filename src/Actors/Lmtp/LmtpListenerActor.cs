@@ -70,7 +70,17 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     {
         // Akka.IO directly, not Akka.Streams' Tcp().Bind: see InboundTcpStage for the leak that avoids. Pull mode: each
         // connection reads only on demand, and accepting goes one connection at a time (ResumeAccepting below).
-        var address = System.Net.IPAddress.TryParse(_settings.Host, out var ip) ? ip : System.Net.Dns.GetHostAddresses(_settings.Host)[0];
+        System.Net.IPAddress address;
+        try
+        {
+            address = System.Net.IPAddress.TryParse(_settings.Host, out var ip) ? ip : System.Net.Dns.GetHostAddresses(_settings.Host)[0];
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IndexOutOfRangeException or ArgumentException)
+        {
+            _failure = $"cannot listen on {_settings.Host}:{_settings.Port}: {e.Message}";
+            _log.Error(_failure);
+            return;
+        }
         Context.System.Tcp().Tell(new Tcp.Bind(Self, new System.Net.IPEndPoint(address, _settings.Port), backlog: 256, pullMode: true));
     }
 
