@@ -124,10 +124,13 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         });
         if (payloadBytes > _settings.MaxPayloadBytes)
             return (default, payloadBytes);
-        // Appending never moves what is written, so the first frame's payload can be read while the others are added.
-        var payload = frames.WrittenSequence.Slice(frames.WrittenCount - payloadBytes);
-        for (var i = 1; i < _settings.Channels.Count; i++)
-            FrameEncoder.WritePublish(frames, _settings.Ident, _settings.Channels[i], payload);
+        if (_settings.Channels.Count > 1)
+        {
+            // Appending never moves what is written, so the first frame's payload can be read while the others are added.
+            var payload = frames.WrittenSequence.Slice(frames.WrittenCount - payloadBytes);
+            for (var i = 1; i < _settings.Channels.Count; i++)
+                FrameEncoder.WritePublish(frames, _settings.Ident, _settings.Channels[i], payload);
+        }
         return (frames.WrittenSequence, payloadBytes);
     }
 
