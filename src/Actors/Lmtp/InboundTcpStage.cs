@@ -1,4 +1,6 @@
-using Akka.Actor;
+using System.Buffers;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
@@ -7,21 +9,30 @@ using Akka.Streams.Stage;
 namespace SmtpCollector.Actors.Lmtp;
 
 /// <summary>
-/// One accepted Akka.IO connection as a flow: what it reads comes out (one read per demand: the connection is in pull
-/// mode, so a session that stops pulling stops the reading and TCP pushes back on the client), what goes in is written,
-/// one write at a time. Completing the input half-closes (the client may still send); cancelling the output closes.
+/// One accepted socket as a flow: what it reads comes out (one read per demand, so a session that stops pulling stops
+/// the reading and TCP pushes back on the client), what goes in is written, one write at a time. Completing the input
+/// half-closes (the client may still send); cancelling the output closes once the writes are done.
 /// <para>
-/// Why not <c>Akka.Streams.Dsl.Tcp.Bind</c>: every connection it accepts watches the binding's stage actor, and in
-/// Akka.NET 1.5.74 that actor never forgets a watcher that stops (FunctionRef.RemoveWatcher exits its loop when the
-/// watcher is present instead of when it is absent), so each connection ever accepted stayed reachable: about 1.1 KB of
-/// heap per connection for the life of the process (bench/README.md, memory). Here the bind handler is the listener
-/// actor, whose unwatch works; the per-connection stage actor below goes away with its connection.
+/// The socket directly, not Akka.IO: an Akka.IO connection is one more actor per connection and several messages per
+/// read and write, which measured as a third of the collector's CPU with one connection per message (bench/README.md).
+/// (Akka.Streams' <c>Tcp().Bind</c> also leaked: every connection watched the binding's stage actor, and in Akka.NET
+/// 1.5.74 <c>FunctionRef.RemoveWatcher</c> never forgets a watcher, so each connection ever accepted stayed reachable.)
+/// </para>
+/// <para>
+/// Reading waits for data with a zero-byte receive and only then borrows a buffer, for the one non-blocking receive
+/// that is copied out: an idle connection holds no buffer (Kestrel does the same).
 /// </para>
 /// </summary>
-public sealed class InboundTcpStage(IActorRef connection, string peer) : GraphStage<FlowShape<ByteString, ByteString>>
+public sealed class InboundTcpStage(Socket socket, string peer, int readSize = InboundTcpStage.DefaultReadSize)
+    : GraphStage<FlowShape<ByteString, ByteString>>
 {
-    private readonly IActorRef _connection = connection;
+    /// <summary>64 KiB: a 100 KB message is two reads, and each read's copy stays below the large-object heap threshold.</summary>
+    public const int DefaultReadSize = 64 * 1024;
+
+    private readonly Socket _socket = socket;
     private readonly string _peer = peer;
+    private readonly int _readSize = readSize;
+
     private readonly Inlet<ByteString> _in = new("tcp.write");
     private readonly Outlet<ByteString> _out = new("tcp.read");
 
@@ -29,97 +40,268 @@ public sealed class InboundTcpStage(IActorRef connection, string peer) : GraphSt
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
-    private sealed class WriteAck : Tcp.Event
-    {
-        public static readonly WriteAck Instance = new();
-    }
-
     private sealed class Logic : GraphStageLogic
     {
         private readonly InboundTcpStage _stage;
+        private readonly Socket _socket;
+        private readonly Action<Exception?> _onReadable;
+        private readonly Action<Exception?> _onWritten;
+        private readonly Action _readableContinuation;
+        private readonly Action _writtenContinuation;
+        private ValueTaskAwaiter<int> _pendingWait;
+        private ValueTaskAwaiter<int> _pendingWrite;
+        private bool _waiting;
+        private bool _writing;
+        private bool _outputShutdown;
+        private bool _closed;
 
         public Logic(InboundTcpStage stage) : base(stage.Shape)
         {
             _stage = stage;
+            _socket = stage._socket;
+            _onReadable = GetAsyncCallback<Exception?>(OnReadable);
+            _onWritten = GetAsyncCallback<Exception?>(OnWritten);
+            _readableContinuation = () => _onReadable(Outcome(_pendingWait));
+            _writtenContinuation = () => _onWritten(Outcome(_pendingWrite));
             SetHandler(stage._in, onPush: OnWrite, onUpstreamFinish: OnWritesFinished, onUpstreamFailure: OnWritesFailed);
-            SetHandler(stage._out, onPull: () => Tell(Tcp.ResumeReading.Instance), onDownstreamFinish: OnReadsCancelled);
+            SetHandler(stage._out, onPull: Read, onDownstreamFinish: OnReadsCancelled);
         }
-
-        private IActorRef Connection => _stage._connection;
 
         public override void PreStart()
         {
-            // The stage ends on the connection's events, not when both ports happen to be closed.
+            // The stage ends when the socket is closed, not when both ports happen to be closed.
             SetKeepGoing(true);
-            GetStageActor(OnEvent).Watch(Connection);
-            // Keep the connection open when the client half-closes: it may still be waiting for our last replies.
-            Tell(new Tcp.Register(StageActor.Ref, keepOpenOnPeerClosed: true, useResumeWriting: false));
             Pull(_stage._in);
         }
 
-        private void Tell(object command) => Connection.Tell(command, StageActor.Ref);
+        public override void PostStop()
+        {
+            // A stage that stops any other way (a failure downstream, the materializer shutting down) leaves no socket behind.
+            if (!_closed)
+                Abort();
+        }
 
-        private void OnWrite() => Tell(Tcp.Write.Create(Grab(_stage._in), WriteAck.Instance));
+        private static Exception? Outcome(ValueTaskAwaiter<int> pending)
+        {
+            try
+            {
+                pending.GetResult();
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+
+        /// <summary>One non-blocking receive, copied out; when nothing is there yet, a zero-byte receive waits for data.</summary>
+        private void Read()
+        {
+            while (!_closed)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(_stage._readSize);
+                int count;
+                SocketError error;
+                try
+                {
+                    count = _socket.Receive(buffer, 0, _stage._readSize, SocketFlags.None, out error);
+                    if (error == SocketError.Success && count > 0)
+                    {
+                        var data = ByteString.CopyFrom(buffer, 0, count);
+                        if (IsClosed(_stage._out))
+                            continue; // draining what a client still sends while the last replies go out
+                        Push(_stage._out, data);
+                        return;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                if (error == SocketError.Success)
+                {
+                    OnPeerClosed();
+                    return;
+                }
+                if (error != SocketError.WouldBlock)
+                {
+                    Fail(new IOException($"reading from {_stage._peer} failed: {error}"));
+                    return;
+                }
+#pragma warning disable CA2012 // consumed once: GetResult in Outcome, inline or from the continuation
+                _pendingWait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).GetAwaiter();
+#pragma warning restore CA2012
+                if (!_pendingWait.IsCompleted)
+                {
+                    _waiting = true;
+                    _pendingWait.UnsafeOnCompleted(_readableContinuation);
+                    return;
+                }
+                if (Outcome(_pendingWait) is { } failure)
+                {
+                    Fail(failure);
+                    return;
+                }
+            }
+        }
+
+        private void OnReadable(Exception? failure)
+        {
+            _waiting = false;
+            if (_closed)
+                return;
+            if (failure is not null)
+                Fail(failure);
+            else if (IsClosed(_stage._out) || IsAvailable(_stage._out))
+                Read();
+        }
+
+        private void OnPeerClosed()
+        {
+            if (!IsClosed(_stage._out))
+                Complete(_stage._out);
+            // Our side is done too (or was already): nothing more will be said, close.
+            if (IsClosed(_stage._in) && !_writing)
+                Close();
+        }
+
+        private void OnWrite()
+        {
+            var data = Grab(_stage._in);
+            int sent;
+            SocketError error;
+            try
+            {
+                sent = _socket.Send(data.ToReadOnlySpan(), SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException e)
+            {
+                Fail(e);
+                return;
+            }
+            if (error == SocketError.WouldBlock)
+                sent = 0;
+            else if (error != SocketError.Success)
+            {
+                Fail(new IOException($"writing to {_stage._peer} failed: {error}"));
+                return;
+            }
+            if (sent == data.Count)
+            {
+                Pull(_stage._in);
+                return;
+            }
+            // The client is not reading its replies fast enough: the rest goes out when the socket has room.
+            _writing = true;
+#pragma warning disable CA2012 // consumed once: GetResult in Outcome, inline or from the continuation
+            _pendingWrite = _socket.SendAsync(new ReadOnlyMemory<byte>(data.Slice(sent).ToArray()), SocketFlags.None).GetAwaiter();
+#pragma warning restore CA2012
+            if (_pendingWrite.IsCompleted)
+                OnWritten(Outcome(_pendingWrite));
+            else
+                _pendingWrite.UnsafeOnCompleted(_writtenContinuation);
+        }
+
+        private void OnWritten(Exception? failure)
+        {
+            _writing = false;
+            if (_closed)
+                return;
+            if (failure is not null)
+                Fail(failure);
+            else if (IsClosed(_stage._in))
+                OnWritesFinished();
+            else
+                Pull(_stage._in);
+        }
 
         private void OnWritesFinished()
         {
+            if (_writing || _closed)
+                return;
             if (IsClosed(_stage._out))
-                Tell(Tcp.Close.Instance);
-            else
-                Tell(Tcp.ConfirmedClose.Instance);
+            {
+                Close();
+                return;
+            }
+            // Half-close: the client reads our FIN after the last reply and may still send; the stage ends when it closes too.
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+                _outputShutdown = true;
+            }
+            catch (SocketException)
+            {
+                Close();
+            }
         }
 
         private void OnWritesFailed(Exception cause)
         {
             Log.Debug("aborting the connection from {0}: {1}", _stage._peer, cause.Message);
-            Tell(Tcp.Abort.Instance);
+            Abort();
+            CompleteStage();
         }
 
         private void OnReadsCancelled(Exception cause)
         {
-            if (cause is SubscriptionWithCancelException.NonFailureCancellation)
+            if (cause is not SubscriptionWithCancelException.NonFailureCancellation)
             {
-                // Nothing more will be read: close once the writes are done too, and keep draining reads meanwhile.
-                Tell(IsClosed(_stage._in) ? Tcp.Close.Instance : Tcp.ResumeReading.Instance);
+                Abort();
+                FailStage(cause);
                 return;
             }
-            Tell(Tcp.Abort.Instance);
-            FailStage(cause);
+            if (IsClosed(_stage._in) && !_writing)
+            {
+                Close();
+                return;
+            }
+            // Nothing more will be read: close once the writes are done too, and keep draining reads meanwhile, so that
+            // unread input does not turn the close into a reset that could destroy the last replies.
+            if (!_waiting)
+                Read();
         }
 
-        private void OnEvent((IActorRef Sender, object Message) args)
+        private void Close()
         {
-            switch (args.Message)
+            if (_closed)
+                return;
+            _closed = true;
+            try
             {
-                case Tcp.Received when IsClosed(_stage._out):
-                    Tell(Tcp.ResumeReading.Instance);
-                    break;
-                case Tcp.Received received:
-                    Push(_stage._out, received.Data);
-                    break;
-                case WriteAck:
-                    if (!IsClosed(_stage._in))
-                        Pull(_stage._in);
-                    break;
-                case Tcp.PeerClosed:
-                    Complete(_stage._out);
-                    break;
-                case Tcp.Closed or Tcp.ConfirmedClosed:
-                    CompleteStage();
-                    break;
-                case Tcp.Aborted:
-                    FailStage(new IOException($"the connection from {_stage._peer} was aborted"));
-                    break;
-                case Tcp.ErrorClosed error:
-                    FailStage(new IOException($"the connection from {_stage._peer} closed with an error: {error.Cause}"));
-                    break;
-                case Tcp.CommandFailed failed:
-                    FailStage(new IOException($"TCP command {failed.Cmd.GetType().Name} failed on the connection from {_stage._peer}"));
-                    break;
-                case Terminated:
-                    FailStage(new IOException($"the connection actor for {_stage._peer} stopped"));
-                    break;
+                if (!_outputShutdown)
+                    _socket.Shutdown(SocketShutdown.Both);
             }
+            catch (SocketException)
+            {
+                // Already reset by the client: nothing to shut down gracefully.
+            }
+            _socket.Dispose();
+            CompleteStage();
+        }
+
+        private void Abort()
+        {
+            if (_closed)
+                return;
+            _closed = true;
+            try
+            {
+                _socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (SocketException)
+            {
+                // The socket is already gone; disposing it is all that is left.
+            }
+            _socket.Dispose();
+        }
+
+        private void Fail(Exception cause)
+        {
+            var closedByPeer = cause is SocketException { SocketErrorCode: SocketError.ConnectionReset } or ObjectDisposedException;
+            Abort();
+            FailStage(closedByPeer ? new IOException($"the connection from {_stage._peer} was reset", cause) : cause);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
@@ -5,7 +7,6 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using SmtpCollector.Protocol.Lmtp;
-using Tcp = Akka.IO.Tcp;
 
 namespace SmtpCollector.Actors.Lmtp;
 
@@ -13,6 +14,7 @@ namespace SmtpCollector.Actors.Lmtp;
 /// Binds the LMTP port and gives every connection its own session actor and connection stage. Sessions are children
 /// stopped on failure: a session that breaks takes only its own connection down (its stage answers 421 and closes).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "An actor's end is PostStop, which closes the listening socket.")]
 public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _sink;
@@ -21,11 +23,10 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     private Props _sessionProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IMaterializer _materializer;
-    private readonly List<IActorRef> _waitingForBinding = [];
     // Not Context.GetChildren(): the materializer's stream supervisor is a child too.
     private readonly HashSet<IActorRef> _sessions = [];
-    private System.Net.EndPoint? _boundAddress;
-    private IActorRef? _tcpListener;
+    private EndPoint? _boundAddress;
+    private Socket? _listenSocket;
     private string? _failure;
     private IActorRef? _stopRequester;
     private long _connectionCount;
@@ -39,9 +40,9 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         _sessionProps = LmtpSessionActor.Props(settings, sink, _budget);
         _materializer = Context.Materializer();
 
-        Receive<Tcp.Bound>(OnBound);
-        Receive<Tcp.CommandFailed>(failed => failed.Cmd is Tcp.Bind, failed => OnBindFailed(failed));
-        Receive<Tcp.Connected>(connected => OnAccepted(Sender, connected));
+        Receive<Accepted>(accepted => OnAccepted(accepted.Socket));
+        Receive<AcceptFailed>(OnAcceptFailed);
+        Receive<ResumeAccepting>(_ => Accept());
         Receive<GetBinding>(_ => ReplyBinding(Sender));
         Receive<StopListening>(_ => OnStop());
         Receive<Terminated>(terminated =>
@@ -68,66 +69,72 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        // Akka.IO directly, not Akka.Streams' Tcp().Bind: see InboundTcpStage for the leak that avoids. Pull mode: each
-        // connection reads only on demand, and accepting goes one connection at a time (ResumeAccepting below).
-        System.Net.IPAddress address;
+        // Sockets directly, not Akka.IO or Akka.Streams' Tcp().Bind: see InboundTcpStage. Accepting goes one connection
+        // at a time, each once the one before is handled: a burst of connections waits in the backlog.
         try
         {
-            address = System.Net.IPAddress.TryParse(_settings.Host, out var ip) ? ip : System.Net.Dns.GetHostAddresses(_settings.Host)[0];
+            var address = IPAddress.TryParse(_settings.Host, out var ip) ? ip : System.Net.Dns.GetHostAddresses(_settings.Host)[0];
+            _listenSocket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _listenSocket.Bind(new IPEndPoint(address, _settings.Port));
+            _listenSocket.Listen(ListenBacklog);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is SocketException or IndexOutOfRangeException or ArgumentException)
         {
+            _listenSocket?.Dispose();
+            _listenSocket = null;
             _failure = $"cannot listen on {_settings.Host}:{_settings.Port}: {e.Message}";
             _log.Error(_failure);
             return;
         }
-        Context.System.Tcp().Tell(new Tcp.Bind(Self, new System.Net.IPEndPoint(address, _settings.Port), backlog: 256, pullMode: true));
+        _boundAddress = _listenSocket.LocalEndPoint;
+        _log.Info("LMTP listening on {0}", _boundAddress);
+        if (_boundAddress is IPEndPoint { Address: var bound } && !IPAddress.IsLoopback(bound))
+            _log.Warning("LMTP is listening on a non-loopback address ({0}): anyone who reaches it can inject mail. Keep it on loopback or a private container network.", bound);
+        Accept();
     }
 
-    private void OnBound(Tcp.Bound bound)
+    protected override void PostStop() => _listenSocket?.Dispose();
+
+    private void Accept() =>
+        _listenSocket?.AcceptAsync().PipeTo(Self, success: socket => new Accepted(socket), failure: e => new AcceptFailed(e));
+
+    private void OnAcceptFailed(AcceptFailed failed)
     {
-        _boundAddress = bound.LocalAddress;
-        _tcpListener = Sender;
-        _log.Info("LMTP listening on {0}", bound.LocalAddress);
-        if (bound.LocalAddress is System.Net.IPEndPoint { Address: var address } && !System.Net.IPAddress.IsLoopback(address))
-            _log.Warning("LMTP is listening on a non-loopback address ({0}): anyone who reaches it can inject mail. Keep it on loopback or a private container network.", address);
-        _tcpListener.Tell(new Tcp.ResumeAccepting(1));
-        foreach (var waiting in _waitingForBinding)
-            ReplyBinding(waiting);
-        _waitingForBinding.Clear();
+        if (failed.Cause is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
+            return; // the listening socket is closed: the listener is stopping
+        // Out of file descriptors, most likely: the connections already open go on, and accepting resumes in a moment
+        // (at once would spin on the same error).
+        _log.Error("accepting an LMTP connection failed: {0}", failed.Cause.Message);
+        Timers.StartSingleTimer("accept", ResumeAccepting.Instance, AcceptRetryDelay);
     }
 
-    private void OnBindFailed(Tcp.CommandFailed failed)
-    {
-        _failure = $"cannot listen on {_settings.Host}:{_settings.Port}: {failed.CauseString}";
-        _log.Error(_failure);
-        foreach (var waiting in _waitingForBinding)
-            ReplyBinding(waiting);
-        _waitingForBinding.Clear();
-    }
+    // Binding happens in PreStart, so by the first message the outcome is known.
+    private void ReplyBinding(IActorRef asker) =>
+        asker.Tell(_boundAddress is { } bound ? new ListenerBound(bound) : new ListenerFailed(_failure ?? "not listening"));
 
-    private void ReplyBinding(IActorRef asker)
+    private void OnAccepted(Socket socket)
     {
-        if (_boundAddress is { } bound)
-            asker.Tell(new ListenerBound(bound));
-        else if (_failure is not null)
-            asker.Tell(new ListenerFailed(_failure));
-        else
-            _waitingForBinding.Add(asker);
-    }
-
-    private void OnAccepted(IActorRef connection, Tcp.Connected connected)
-    {
-        // One accept at a time, each once the one before is handled: a burst of connections waits in the backlog.
-        _tcpListener?.Tell(new Tcp.ResumeAccepting(1));
-        var peer = connected.RemoteAddress.ToString() ?? "unknown";
+        Accept();
+        string peer;
+        try
+        {
+            peer = socket.RemoteEndPoint?.ToString() ?? "unknown";
+            socket.NoDelay = true;
+            // The stage reads and writes without blocking, and waits for the socket only when it would block.
+            socket.Blocking = false;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose(); // reset before it could be served
+            return;
+        }
         var sessions = _sessions.Count;
         if (_stopRequester is not null || sessions >= _settings.MaxConnections)
         {
             var reply = _stopRequester is not null ? Replies.ShuttingDown : Replies.TooManyConnections;
             if (_stopRequester is null)
                 _log.Warning("refusing connection from {0}: {1} sessions already (max_connections)", peer, sessions);
-            Flow.FromGraph(new InboundTcpStage(connection, peer))
+            Flow.FromGraph(new InboundTcpStage(socket, peer))
                 .Join(Flow.FromSinkAndSource(Sink.Cancelled<ByteString>(), Source.Single(ByteString.FromString(reply.ToString(), Encoding.UTF8))))
                 .Run(_materializer);
             return;
@@ -136,7 +143,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         var session = Context.ActorOf(_sessionProps, $"session-{++_connectionCount}");
         Context.Watch(session);
         _sessions.Add(session);
-        Flow.FromGraph(new InboundTcpStage(connection, peer))
+        Flow.FromGraph(new InboundTcpStage(socket, peer))
             .Join(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings)))
             .Run(_materializer);
     }
@@ -146,9 +153,8 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         if (_stopRequester is not null)
             return;
         _stopRequester = Sender;
-        // New connections are answered 421 from now on. The port is not unbound here: in Akka.NET the accepted connections
-        // are children of the TCP listener, so unbinding would cut off connections still writing their last reply.
-        // It is released when the actor system stops, after this drain.
+        // New connections are answered 421 from now on, rather than refused by a closed port (Postfix would log those as
+        // failures to connect). The port is released when the listener stops, after this drain.
         _log.Info("LMTP stopping: {0} sessions open, deadline {1}", _sessions.Count, _settings.ShutdownDeadline);
         foreach (var session in _sessions)
             session.Tell(new Drain());
@@ -172,8 +178,20 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         _stopRequester?.Tell(new ListenerStopped(_sessions.Count));
     }
 
+    private const int ListenBacklog = 256;
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
+
     private sealed record DrainDeadline
     {
         public static readonly DrainDeadline Instance = new();
+    }
+
+    private sealed record Accepted(Socket Socket);
+
+    private sealed record AcceptFailed(Exception Cause);
+
+    private sealed record ResumeAccepting
+    {
+        public static readonly ResumeAccepting Instance = new();
     }
 }

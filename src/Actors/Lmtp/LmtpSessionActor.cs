@@ -15,7 +15,7 @@ namespace SmtpCollector.Actors.Lmtp;
 /// body bytes with <see cref="BodyBytesTaken"/> only once they are kept, so a slow sink or an exhausted memory budget
 /// stops the reading of this connection, and nothing else.
 /// </summary>
-public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
+public sealed class LmtpSessionActor : UntypedActor, IWithTimers
 {
     private static readonly TimeSpan BudgetRetryInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan SinkAnswerGrace = TimeSpan.FromSeconds(2);
@@ -35,6 +35,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
     private DateTime? _budgetDeadline;
     private bool _draining;
     private ByteString? _heldReplies;
+    private bool _closed;
 
     public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget)
     {
@@ -43,16 +44,53 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         _budget = budget;
         _session = new LmtpSession(settings.SessionSettings);
 
-        Receive<ConnectionOpened>(OnOpened);
-        Receive<CommandLineReceived>(m => Apply(_session.HandleLine(m.Line.ToReadOnlySpan(), m.BareLineFeed)));
-        Receive<CommandLineTooLong>(_ => Apply(_session.HandleLineTooLong()));
-        Receive<BodyBytesReceived>(OnBody);
-        Receive<RetryBudget>(_ => RetryWaitingBody());
-        Receive<DeliveryFinished>(OnDelivered);
-        Receive<IdleTimedOut>(_ => OnIdle());
-        Receive<MessageDeadlinePassed>(_ => OnMessageDeadline());
-        Receive<Drain>(_ => OnDrain());
-        Receive<ConnectionClosed>(_ => Context.Stop(Self));
+    }
+
+    // A switch, not ReceiveActor's handlers: those are built anew for every instance, and there is one per connection.
+    protected override void OnReceive(object message)
+    {
+        if (_closed)
+        {
+            if (message is ConnectionClosed)
+                Context.Stop(Self);
+            return;
+        }
+        switch (message)
+        {
+            case CommandLineReceived line:
+                Apply(_session.HandleLine(line.Line.ToReadOnlySpan(), line.BareLineFeed));
+                break;
+            case BodyBytesReceived body:
+                OnBody(body);
+                break;
+            case DeliveryFinished delivered:
+                OnDelivered(delivered);
+                break;
+            case ConnectionOpened opened:
+                OnOpened(opened);
+                break;
+            case CommandLineTooLong:
+                Apply(_session.HandleLineTooLong());
+                break;
+            case RetryBudget:
+                RetryWaitingBody();
+                break;
+            case IdleTimedOut:
+                OnIdle();
+                break;
+            case MessageDeadlinePassed:
+                OnMessageDeadline();
+                break;
+            case Drain:
+                OnDrain();
+                break;
+            case ConnectionClosed:
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -261,11 +299,7 @@ public sealed class LmtpSessionActor : ReceiveActor, IWithTimers
         Timers.CancelAll();
         _connection.Tell(new WriteAndClose(before.Concat(Encode(closing.Replies))));
         // The session lives until its connection stage has ended, so that the listener counts (and drains) real connections.
-        Become(() =>
-        {
-            Receive<ConnectionClosed>(_ => Context.Stop(Self));
-            ReceiveAny(_ => { });
-        });
+        _closed = true;
     }
 
     private void StartBody()
