@@ -29,6 +29,8 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
     private sealed class Logic : TimerGraphStageLogic
     {
         private static readonly ByteString CarriageReturn = ByteString.FromBytes("\r"u8.ToArray());
+        // Bounds the replies one group can add to those a client has not read yet (MaxPendingReplyBytes is checked between groups).
+        private const int MaxCommandsPerGroup = 32;
         private readonly LmtpConnectionStage _stage;
         private ByteString _input = ByteString.Empty;
         private ByteString _output = ByteString.Empty;
@@ -168,20 +170,27 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
 
         private bool StepCommand()
         {
-            if (_input.IsEmpty)
-                return false;
-            var scan = _lines.Scan(_input.ToReadOnlySpan());
-            switch (scan.Kind)
+            List<CommandLine>? group = null;
+            while (!_input.IsEmpty && (group?.Count ?? 0) < MaxCommandsPerGroup)
             {
-                case LineScanKind.Line:
-                    Send(new CommandLineReceived(_input.Slice(0, scan.LineLength), scan.BareLineFeed));
+                var scan = _lines.Scan(_input.ToReadOnlySpan());
+                if (scan.Kind == LineScanKind.Incomplete)
+                {
+                    _input = _input.Slice(scan.Consumed);
                     break;
-                case LineScanKind.TooLong:
-                    Send(new CommandLineTooLong());
+                }
+                var line = scan.Kind == LineScanKind.Line
+                    ? new CommandLine(_input.Slice(0, scan.LineLength), scan.BareLineFeed)
+                    : new CommandLine(ByteString.Empty, false, TooLong: true);
+                _input = _input.Slice(scan.Consumed);
+                (group ??= new List<CommandLine>(1)).Add(line);
+                if (line.TooLong || CommandParser.MayStartBody(line.Bytes.ToReadOnlySpan()))
                     break;
             }
-            _input = _input.Slice(scan.Consumed);
-            return scan.Kind != LineScanKind.Incomplete;
+            if (group is null)
+                return false;
+            Send(new CommandLinesReceived(group));
+            return true;
         }
 
         private bool StepData()

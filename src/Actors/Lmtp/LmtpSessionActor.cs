@@ -57,8 +57,8 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         }
         switch (message)
         {
-            case CommandLineReceived line:
-                Apply(_session.HandleLine(line.Line.ToReadOnlySpan(), line.BareLineFeed));
+            case CommandLinesReceived received:
+                OnCommandLines(received.Lines);
                 break;
             case BodyBytesReceived body:
                 OnBody(body);
@@ -68,9 +68,6 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
                 break;
             case ConnectionOpened opened:
                 OnOpened(opened);
-                break;
-            case CommandLineTooLong:
-                Apply(_session.HandleLineTooLong());
                 break;
             case RetryBudget:
                 RetryWaitingBody();
@@ -245,9 +242,29 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         Apply(_mode == ReadMode.Data ? _session.DataEnded(status) : _session.ChunkEnded(status));
     }
 
-    private void Apply(SessionStep step)
+    /// <summary>A pipelined group: the replies of the commands that only answer are gathered and go with the last one's step.</summary>
+    private void OnCommandLines(IReadOnlyList<CommandLine> lines)
     {
-        var replies = Encode(step.Replies);
+        var answered = ByteString.Empty;
+        for (var i = 0; ; i++)
+        {
+            var line = lines[i];
+            var step = line.TooLong ? _session.HandleLineTooLong() : _session.HandleLine(line.Bytes.ToReadOnlySpan(), line.BareLineFeed);
+            if (i == lines.Count - 1 || step.Action != SessionAction.ReadCommand || _draining)
+            {
+                // A step that does more than answer (a close, say) ends the group: the commands after it are not read.
+                Apply(step, answered);
+                return;
+            }
+            answered = answered.Concat(Encode(step.Replies));
+        }
+    }
+
+    private void Apply(SessionStep step) => Apply(step, ByteString.Empty);
+
+    private void Apply(SessionStep step, ByteString before)
+    {
+        var replies = before.IsEmpty ? Encode(step.Replies) : before.Concat(Encode(step.Replies));
         if (_body is not null && _session.State is LmtpState.Greeted or LmtpState.Ready)
             ReleaseBody();
 
@@ -278,7 +295,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
                 Deliver();
                 break;
             case SessionAction.Close:
-                Close(step, ByteString.Empty);
+                Close(step, before);
                 break;
         }
     }

@@ -20,9 +20,15 @@ public enum ReadMode
 /// <summary>The connection is up; <paramref name="Connection"/> takes the session's replies.</summary>
 public sealed record ConnectionOpened(IActorRef Connection, string Peer);
 
-public sealed record CommandLineReceived(ByteString Line, bool BareLineFeed);
+/// <summary>
+/// The complete command lines buffered, in order, as one event: a pipelined group (MAIL, RCPT..., DATA) costs one round
+/// trip to the session instead of one per command. A group ends after a DATA or BDAT line (what follows may be message
+/// bytes) and after a line over the limit.
+/// </summary>
+public sealed record CommandLinesReceived(IReadOnlyList<CommandLine> Lines);
 
-public sealed record CommandLineTooLong;
+/// <summary>A command line without its ending, or one over the length limit (<paramref name="TooLong"/>: no bytes kept).</summary>
+public readonly record struct CommandLine(ByteString Bytes, bool BareLineFeed, bool TooLong = false);
 
 /// <summary>Message bytes (dot-unstuffed DATA, or BDAT chunk bytes), as slices of what was read; <paramref name="Ended"/>: the body or chunk is complete.</summary>
 public sealed record BodyBytesReceived(IReadOnlyList<ByteString> Slices, bool Ended);

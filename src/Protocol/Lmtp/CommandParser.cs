@@ -23,6 +23,14 @@ public static class CommandParser
         ("EHLO"u8.ToArray(), LmtpVerb.Ehlo),
     ];
 
+    /// <summary>
+    /// Whether message bytes rather than commands may follow this line: DATA or BDAT, however it turns out. A pipelined
+    /// group of commands is cut there, since only the session's answer says how the bytes after it are read. Errs on the
+    /// side of yes (the verb's four letters are enough).
+    /// </summary>
+    public static bool MayStartBody(ReadOnlySpan<byte> line) =>
+        line.Length >= 4 && (Ascii.EqualsIgnoreCase(line[..4], "DATA"u8) || Ascii.EqualsIgnoreCase(line[..4], "BDAT"u8));
+
     public static ParsedLine Parse(ReadOnlySpan<byte> line)
     {
         if (line.Contains((byte)0))

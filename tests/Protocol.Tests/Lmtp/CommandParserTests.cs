@@ -96,4 +96,25 @@ public class CommandParserTests
             Assert.Equal(Rejection.EightBitInCommand, CommandParser.Parse(line).Rejection);
         }
     }
+
+    // Every line the parser takes for DATA or BDAT must cut a pipelined group: the bytes after it may be message bytes.
+    [Theory]
+    [InlineData("DATA", true)]
+    [InlineData("data", true)]
+    [InlineData("DATA ", true)]
+    [InlineData("Data extra", true)]
+    [InlineData("BDAT 100 LAST", true)]
+    [InlineData("bdat 0", true)]
+    [InlineData("DATAX", true)] // refused by the parser, but erring on the side of a cut costs only a round trip
+    [InlineData("DAT", false)]
+    [InlineData("RSET", false)]
+    [InlineData("MAIL FROM:<data@example.com>", false)]
+    [InlineData("", false)]
+    public void Tells_which_lines_may_be_followed_by_message_bytes(string line, bool mayStartBody)
+    {
+        Assert.Equal(mayStartBody, CommandParser.MayStartBody(Encoding.ASCII.GetBytes(line)));
+        var parsed = CommandParser.Parse(Encoding.ASCII.GetBytes(line));
+        if (parsed.Rejection is null && parsed.Command.Verb is LmtpVerb.Data or LmtpVerb.Bdat)
+            Assert.True(mayStartBody);
+    }
 }
