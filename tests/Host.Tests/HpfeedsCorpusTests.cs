@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SmtpCollector.Host.Tests.Support;
-using SmtpCollector.TestBroker;
 using Xunit;
 
 namespace SmtpCollector.Host.Tests;
@@ -14,16 +13,8 @@ public sealed class HpfeedsCorpusTests
     public async Task Every_corpus_message_reaches_the_subscriber_through_msg_or_msg_b64()
     {
         var files = Directory.GetFiles(Paths.CorpusMessages, "*.eml").Order(StringComparer.Ordinal).ToArray();
-        await using var broker = await HpfeedsBroker.StartAsync(new BrokerOptions
-        {
-            Accounts =
-            [
-                new BrokerAccount("writer", "secret", ["spam.mails", "writer.confirm"], ["writer.confirm"]),
-                new BrokerAccount("backend", "backend-secret", [], ["spam.mails"]),
-            ],
-        });
-        await using var subscriber = await HpfeedsSubscriber.ConnectAsync(broker.Port, "backend", "backend-secret", ["spam.mails"]);
-        await broker.WaitForSubscribersAsync("spam.mails", 1, TimeSpan.FromSeconds(10));
+        await using var feedBroker = await FeedBroker.StartAsync();
+        var (broker, subscriber) = (feedBroker.Broker, feedBroker.Subscriber);
 
         using var temp = new TempDirectory();
         var feed = temp.File("feed_config.yml");

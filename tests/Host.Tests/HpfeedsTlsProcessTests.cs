@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using SmtpCollector.Actors.Tests.Support;
 using SmtpCollector.Host.Tests.Support;
-using SmtpCollector.TestBroker;
 using Xunit;
 
 namespace SmtpCollector.Host.Tests;
@@ -19,16 +18,8 @@ public sealed class HpfeedsTlsProcessTests
     [Fact]
     public async Task Messages_of_every_size_reach_the_subscriber_over_tls_with_confirm()
     {
-        await using var broker = await HpfeedsBroker.StartAsync(new BrokerOptions
-        {
-            Accounts =
-            [
-                new BrokerAccount("writer", "secret", ["spam.mails", "writer.confirm"], ["writer.confirm"]),
-                new BrokerAccount("backend", "backend-secret", [], ["spam.mails"]),
-            ],
-        });
-        await using var subscriber = await HpfeedsSubscriber.ConnectAsync(broker.Port, "backend", "backend-secret", ["spam.mails"]);
-        await broker.WaitForSubscribersAsync("spam.mails", 1, TimeSpan.FromSeconds(10));
+        await using var feedBroker = await FeedBroker.StartAsync();
+        var (broker, subscriber) = (feedBroker.Broker, feedBroker.Subscriber);
         using var temp = new TempDirectory();
         Directory.CreateDirectory(temp.File("tls"));
         await using var proxy = TlsProxy.Start(broker.Port, temp.File("tls"));
