@@ -283,8 +283,8 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
                 _output = ByteString.Empty;
                 return;
             }
-            // Closing only once TCP has pulled again, that is once the last reply's write is acknowledged: a close
-            // issued with a write still pending can leave a half-closed connection hanging in Akka.IO.
+            // Closing only once TCP has pulled again, that is once the last reply is written: the close then follows
+            // the replies, and a client that does not read them is left to the close-grace timer below.
             if (_closing && _output.IsEmpty)
                 CompleteStage();
         }
@@ -298,9 +298,9 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
             Flush();
         }
 
-        // The client has not taken its last reply: a graceful close would wait for that write for ever (Akka.IO closes
-        // only once pending writes are done), keeping the socket and its buffers after the session has gone. Failing the
-        // stage makes the TCP stage abort the connection instead.
+        // The client has not taken its last reply: a graceful close would wait for that write for ever (the TCP stage
+        // closes only once its pending write is done), keeping the socket and its buffers after the session has gone.
+        // Failing the stage makes the TCP stage abort the connection instead.
         protected override void OnTimer(object timerKey) =>
             FailStage(new TimeoutException($"{_stage.Peer} did not take its last reply within {_stage.Settings.CloseGrace}: connection aborted"));
     }

@@ -102,6 +102,11 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     {
         if (failed.Cause is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
             return; // the listening socket is closed: the listener is stopping
+        if (failed.Cause is SocketException { SocketErrorCode: SocketError.ConnectionAborted or SocketError.ConnectionReset })
+        {
+            Accept(); // a client gone before it was accepted: nothing wrong with the listener
+            return;
+        }
         // Out of file descriptors, most likely: the connections already open go on, and accepting resumes in a moment
         // (at once would spin on the same error).
         _log.Error("accepting an LMTP connection failed: {0}", failed.Cause.Message);
