@@ -105,6 +105,31 @@ public sealed class InboundTcpStageSpecs : Akka.TestKit.Xunit2.TestKit, IDisposa
     }
 
     [Fact]
+    public async Task Writes_to_a_client_that_reads_late_wait_for_room_and_arrive_whole()
+    {
+        var (client, server) = await ConnectAsync();
+        using var _ = client;
+        // Each 256 KiB piece is larger than the socket's buffers, so every write finds the socket full and waits for room.
+        // (Much smaller buffers would make loopback crawl: delayed acknowledgements on a tiny window.)
+        server.SendBufferSize = 64 * 1024;
+        client.ReceiveBufferSize = 64 * 1024;
+        var pieces = Enumerable.Range(0, 64).Select(i => RandomNumberGenerator.GetBytes(256 * 1024)).ToArray();
+
+        var received = await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var done = Flow.FromGraph(new InboundTcpStage(server, "test peer"))
+                .JoinMaterialized(Flow.FromSinkAndSource(Sink.Ignore<ByteString>(), Source.From(pieces.Select(ByteString.FromBytes)), Keep.Left), Keep.Right)
+                .Run(_materializer);
+            var all = await ReadToEndAsync(client); // ends at our FIN, after the last piece
+            client.Shutdown(SocketShutdown.Both);
+            await done;
+            return all;
+        }, _materializer);
+
+        Assert.Equal(SHA256.HashData(pieces.SelectMany(p => p).ToArray()), SHA256.HashData(received));
+    }
+
+    [Fact]
     public async Task A_client_that_resets_fails_the_stage_and_leaves_nothing_running()
     {
         var (client, server) = await ConnectAsync();

@@ -45,11 +45,12 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
         private readonly InboundTcpStage _stage;
         private readonly Socket _socket;
         private readonly Action<Exception?> _onReadable;
-        private readonly Action<Exception?> _onWritten;
+        private readonly Action<(int Sent, Exception? Failure)> _onWritten;
         private readonly Action _readableContinuation;
         private readonly Action _writtenContinuation;
         private ValueTaskAwaiter<int> _pendingWait;
         private ValueTaskAwaiter<int> _pendingWrite;
+        private ReadOnlyMemory<byte> _unsent;
         private bool _waiting;
         private bool _writing;
         private bool _outputShutdown;
@@ -60,9 +61,9 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
             _stage = stage;
             _socket = stage._socket;
             _onReadable = GetAsyncCallback<Exception?>(OnReadable);
-            _onWritten = GetAsyncCallback<Exception?>(OnWritten);
+            _onWritten = GetAsyncCallback<(int Sent, Exception? Failure)>(OnWritten);
             _readableContinuation = () => _onReadable(Outcome(_pendingWait));
-            _writtenContinuation = () => _onWritten(Outcome(_pendingWrite));
+            _writtenContinuation = () => _onWritten(Sent(_pendingWrite));
             SetHandler(stage._in, onPush: OnWrite, onUpstreamFinish: OnWritesFinished, onUpstreamFailure: OnWritesFailed);
             SetHandler(stage._out, onPull: Read, onDownstreamFinish: OnReadsCancelled);
         }
@@ -91,6 +92,18 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
             catch (Exception e)
             {
                 return e;
+            }
+        }
+
+        private static (int Sent, Exception? Failure) Sent(ValueTaskAwaiter<int> pending)
+        {
+            try
+            {
+                return (pending.GetResult(), null);
+            }
+            catch (Exception e)
+            {
+                return (0, e);
             }
         }
 
@@ -194,23 +207,51 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
             }
             // The client is not reading its replies fast enough: the rest goes out when the socket has room.
             _writing = true;
-#pragma warning disable CA2012 // consumed once: GetResult in Outcome, inline or from the continuation
-            _pendingWrite = _socket.SendAsync(new ReadOnlyMemory<byte>(data.Slice(sent).ToArray()), SocketFlags.None).GetAwaiter();
-#pragma warning restore CA2012
-            if (_pendingWrite.IsCompleted)
-                OnWritten(Outcome(_pendingWrite));
-            else
-                _pendingWrite.UnsafeOnCompleted(_writtenContinuation);
+            _unsent = data.Slice(sent).ToArray();
+            SendRest();
         }
 
-        private void OnWritten(Exception? failure)
+        /// <summary>Sends what is left of a write; on a non-blocking socket an asynchronous send may complete with only part of it.</summary>
+        private void SendRest()
         {
-            _writing = false;
+            while (true)
+            {
+#pragma warning disable CA2012 // consumed once: GetResult in Sent, inline or from the continuation
+                _pendingWrite = _socket.SendAsync(_unsent, SocketFlags.None).GetAwaiter();
+#pragma warning restore CA2012
+                if (!_pendingWrite.IsCompleted)
+                {
+                    _pendingWrite.UnsafeOnCompleted(_writtenContinuation);
+                    return;
+                }
+                var (sent, failure) = Sent(_pendingWrite);
+                if (failure is not null || sent == _unsent.Length)
+                {
+                    OnWritten((sent, failure));
+                    return;
+                }
+                _unsent = _unsent[sent..];
+            }
+        }
+
+        private void OnWritten((int Sent, Exception? Failure) outcome)
+        {
             if (_closed)
                 return;
-            if (failure is not null)
-                Fail(failure);
-            else if (IsClosed(_stage._in))
+            if (outcome.Failure is not null)
+            {
+                Fail(outcome.Failure);
+                return;
+            }
+            if (outcome.Sent < _unsent.Length)
+            {
+                _unsent = _unsent[outcome.Sent..];
+                SendRest();
+                return;
+            }
+            _writing = false;
+            _unsent = ReadOnlyMemory<byte>.Empty;
+            if (IsClosed(_stage._in))
                 OnWritesFinished();
             else
                 Pull(_stage._in);
