@@ -292,19 +292,24 @@ public class FrameDecoderTests
         var frame = new PublishFrame("writer", "spam.mails", new byte[500_000]);
         var pieces = Chunks.RandomSplit(FrameEncoder.Encode(frame), new Random(5), 8192);
         Decode(pieces); // JIT out of the count
-        var decoder = new FrameDecoder();
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var frames = 0;
-        foreach (var piece in pieces)
+        // The least of a few runs: the runtime may allocate on this thread now and then for its own reasons (tiering).
+        var allocated = long.MaxValue;
+        for (var run = 0; run < 3; run++)
         {
-            ReadOnlySpan<byte> input = piece;
-            while (decoder.TryDecode(ref input, out _, out _))
-                frames++;
+            var decoder = new FrameDecoder();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var frames = 0;
+            foreach (var piece in pieces)
+            {
+                ReadOnlySpan<byte> input = piece;
+                while (decoder.TryDecode(ref input, out _, out _))
+                    frames++;
+            }
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(1, frames);
         }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(1, frames);
         Assert.InRange(allocated, 500_000, 500_000 + 1024);
     }
 
