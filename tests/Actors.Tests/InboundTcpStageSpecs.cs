@@ -1,3 +1,4 @@
+using Akka;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -46,6 +47,12 @@ public sealed class InboundTcpStageSpecs : Akka.TestKit.Xunit2.TestKit, IDisposa
         return received.ToArray();
     }
 
+    /// <summary>Runs the stage writing <paramref name="writes"/> and reading into nothing; completes when the reads end.</summary>
+    private Task<Done> WriteAndIgnoreReads(Socket server, Source<ByteString, NotUsed> writes) =>
+        Flow.FromGraph(new InboundTcpStage(server, "test peer"))
+            .JoinMaterialized(Flow.FromSinkAndSource(Sink.Ignore<ByteString>(), writes, Keep.Left), Keep.Right)
+            .Run(_materializer);
+
     private static async Task SendInPiecesAsync(Socket socket, byte[] data, int seed)
     {
         var random = new Random(seed);
@@ -91,9 +98,7 @@ public sealed class InboundTcpStageSpecs : Akka.TestKit.Xunit2.TestKit, IDisposa
 
         await this.AssertAllStagesStoppedAsync(async () =>
         {
-            var stopped = Flow.FromGraph(new InboundTcpStage(server, "test peer"))
-                .JoinMaterialized(Flow.FromSinkAndSource(Sink.Ignore<ByteString>(), Source.Single(ByteString.FromString("221 bye\r\n")), Keep.Left), Keep.Right)
-                .Run(_materializer);
+            var stopped = WriteAndIgnoreReads(server, Source.Single(ByteString.FromString("221 bye\r\n")));
             var reply = await ReadToEndAsync(client); // the FIN comes after the reply: our side is done writing
             Assert.Equal("221 bye\r\n", System.Text.Encoding.ASCII.GetString(reply));
             await client.SendAsync("more"u8.ToArray(), SocketFlags.None); // half-closed, not closed: still read
@@ -117,9 +122,7 @@ public sealed class InboundTcpStageSpecs : Akka.TestKit.Xunit2.TestKit, IDisposa
 
         var received = await this.AssertAllStagesStoppedAsync(async () =>
         {
-            var done = Flow.FromGraph(new InboundTcpStage(server, "test peer"))
-                .JoinMaterialized(Flow.FromSinkAndSource(Sink.Ignore<ByteString>(), Source.From(pieces.Select(ByteString.FromBytes)), Keep.Left), Keep.Right)
-                .Run(_materializer);
+            var done = WriteAndIgnoreReads(server, Source.From(pieces.Select(ByteString.FromBytes)));
             var all = await ReadToEndAsync(client); // ends at our FIN, after the last piece
             client.Shutdown(SocketShutdown.Both);
             await done;
