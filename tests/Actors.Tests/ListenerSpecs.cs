@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Publishing;
+using SmtpCollector.Protocol.Lmtp;
+using SmtpCollector.Protocol.Payload;
 using SmtpCollector.Actors.Tests.Support;
 using Xunit;
 
@@ -64,6 +67,56 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.StartsWith("451 4.3.0 <r1@trap.example>", await client.ExpectAsync("451"));
         await client.SendAsync("NOOP\r\n");
         await client.ExpectAsync("250 2.0.0");
+    }
+
+    [Fact]
+    public async Task Late_answer_for_a_message_given_up_on_does_not_confirm_the_next_one_with_the_same_bytes()
+    {
+        // The sink is the test: it answers (or not) when told. Two messages with the same bytes have the same hash, so only
+        // the message itself can tell the answers apart.
+        var sink = CreateTestProbe();
+        var log = new ListLogger();
+        var listener = await Listener.StartAsync(Sys, Defaults with { SinkDeadline = TimeSpan.FromMilliseconds(300) }, sink.Ref, messageLog: log);
+        await using var client = await listener.ConnectAsync();
+
+        await SendMessageAsync(client, recipients: 1);
+        var first = await sink.ExpectMsgAsync<StoreMessage>();
+        var session = sink.LastSender;
+        Assert.StartsWith("451 4.3.0 <r0@trap.example>", await client.ExpectAsync("451"));
+
+        await SendMessageAsync(client, recipients: 1);
+        var second = await sink.ExpectMsgAsync<StoreMessage>();
+        Assert.Equal(first.Message.Sha256, second.Message.Sha256);
+        Assert.NotSame(first.Message, second.Message);
+        session.Tell(new MessageStored(first.Message));
+        session.Tell(new MessageNotStored(second.Message, Replies.PublishFailed, "refused by the test"));
+        Assert.StartsWith("451 4.4.3 <r0@trap.example>", await client.ExpectAsync("451"));
+
+        first.Message.Body.Release();
+        second.Message.Body.Release();
+        await listener.AssertBudgetReleasedAsync();
+        Assert.Collection(log.Lines,
+            line => Assert.Contains($"sha256={first.Message.Sha256} size=21 recipients=r0@trap.example peer=127.0.0.1:", line),
+            line => Assert.EndsWith("outcome=refused by the test reply=451 4.4.3", line));
+        Assert.Contains("outcome=no answer from the sink within 00:00:00.3000000 reply=451 4.3.0", log.Lines[0]);
+    }
+
+    [Fact]
+    public async Task Each_delivered_message_is_one_line_for_the_operator()
+    {
+        var log = new ListLogger();
+        var stored = new List<ReceivedMessage>();
+        var listener = await Listener.StartAsync(Sys, Defaults, Sys.ActorOf(RecordingSinkActor.Props(stored)), stored, log);
+        await using var client = await listener.ConnectAsync();
+        await client.SendAsync("XFORWARD ADDR=192.0.2.7 NAME=spam.example\r\n");
+        await client.ExpectAsync("250 2.0.0");
+        await SendMessageAsync(client, recipients: 2);
+        await client.ExpectAsync("250 2.0.0 <r0@trap.example>");
+        await client.ExpectAsync("250 2.0.0 <r1@trap.example>");
+
+        var line = Assert.Single(log.Lines);
+        Assert.Matches($"^Information: message sha256={stored[0].Sha256} size=21 recipients=r0@trap.example,r1@trap.example " +
+            @"peer=127\.0\.0\.1:\d+ client=192\.0\.2\.7 outcome=stored reply=250 2\.0\.0$", line);
     }
 
     [Fact]

@@ -1,6 +1,13 @@
 using System.Runtime.InteropServices;
 using SmtpCollector.TestBroker;
 
+// As the collector does (src/Host/Program.cs): the broker's socket continuations only decode a frame and queue it for its
+// subscribers, so they run on the socket engine's thread rather than waking a pool thread each. The benchmarks run this
+// broker on the collector's machine, where every thread it wakes is CPU that Postfix and the collector do not get.
+const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+    Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+
 BrokerOptions options;
 string? drain = null;
 try

@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Microsoft.Extensions.Logging;
 using SmtpCollector.Protocol.Lmtp;
 
 namespace SmtpCollector.Actors.Lmtp;
@@ -19,6 +20,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _sink;
     private readonly InFlightBudget _budget;
+    private readonly ILogger? _messageLog;
     private LmtpServerSettings _settings;
     private Props _sessionProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -31,13 +33,14 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     private IActorRef? _stopRequester;
     private long _connectionCount;
 
-    public LmtpListenerActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget? budget = null)
+    public LmtpListenerActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget? budget, ILogger? messageLog)
     {
         _settings = settings;
         _sink = sink;
         _budget = budget ?? new InFlightBudget(settings.MaxInFlightBytes);
+        _messageLog = messageLog;
         // Built once: Props from an expression compiles its arguments each time, which costs more than the session itself.
-        _sessionProps = LmtpSessionActor.Props(settings, sink, _budget);
+        _sessionProps = LmtpSessionActor.Props(settings, sink, _budget, messageLog);
         _materializer = Context.Materializer();
 
         Receive<Accepted>(accepted => OnAccepted(accepted.Socket));
@@ -54,15 +57,16 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         Receive<UpdateTrapDomains>(update =>
         {
             _settings = _settings with { Domains = update.Domains };
-            _sessionProps = LmtpSessionActor.Props(_settings, _sink, _budget);
+            _sessionProps = LmtpSessionActor.Props(_settings, _sink, _budget, _messageLog);
         });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="budget">The in-flight budget and its block pool; by default one of <see cref="LmtpServerSettings.MaxInFlightBytes"/> (tests pass their own, to watch it).</param>
-    public static Props Props(LmtpServerSettings settings, IActorRef sink, InFlightBudget? budget = null) =>
-        Akka.Actor.Props.Create(() => new LmtpListenerActor(settings, sink, budget));
+    /// <param name="messageLog">Where each session writes its line per message (<see cref="MessageLog"/>); none by default.</param>
+    public static Props Props(LmtpServerSettings settings, IActorRef sink, InFlightBudget? budget = null, ILogger? messageLog = null) =>
+        Akka.Actor.Props.Create(() => new LmtpListenerActor(settings, sink, budget, messageLog));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Stop);

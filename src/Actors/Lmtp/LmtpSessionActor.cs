@@ -2,6 +2,8 @@ using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SmtpCollector.Actors.Publishing;
 using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
@@ -25,6 +27,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
     private readonly InFlightBudget _budget;
     private readonly LmtpSession _session;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _messageLog;
     private readonly Queue<BodyBytesReceived> _bodyQueue = new();
     private IActorRef _connection = ActorRefs.Nobody;
     private string _peer = "";
@@ -33,17 +36,18 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
     private long _reserved;
     private bool _outOfMemory;
     private DateTime? _budgetDeadline;
+    private ReceivedMessage? _delivering;
     private bool _draining;
     private ByteString? _heldReplies;
     private bool _closed;
 
-    public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget)
+    public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget, ILogger messageLog)
     {
         _settings = settings;
         _sink = sink;
         _budget = budget;
+        _messageLog = messageLog;
         _session = new LmtpSession(settings.SessionSettings);
-
     }
 
     // A switch, not ReceiveActor's handlers: those are built anew for every instance, and there is one per connection.
@@ -63,8 +67,14 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
             case BodyBytesReceived body:
                 OnBody(body);
                 break;
-            case DeliveryFinished delivered:
-                OnDelivered(delivered);
+            case MessageStored stored:
+                OnSinkAnswer(stored.Message, Replies.Delivered(stored.Sha256), "stored");
+                break;
+            case MessageNotStored refused:
+                OnSinkAnswer(refused.Message, refused.Verdict, refused.Reason);
+                break;
+            case SinkSilent silent:
+                OnSinkAnswer(silent.Message, Replies.SinkTimedOut, $"no answer from the sink within {_settings.SinkDeadline}");
                 break;
             case ConnectionOpened opened:
                 OnOpened(opened);
@@ -92,8 +102,9 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget) =>
-        Akka.Actor.Props.Create(() => new LmtpSessionActor(settings, sink, budget));
+    /// <param name="messageLog">Where the line per message goes (<see cref="MessageLog"/>); none by default.</param>
+    public static Props Props(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget, ILogger? messageLog = null) =>
+        Akka.Actor.Props.Create(() => new LmtpSessionActor(settings, sink, budget, messageLog ?? NullLogger.Instance));
 
     protected override void PostStop()
     {
@@ -351,29 +362,26 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
             _peer,
             DateTimeOffset.UtcNow);
         var message = new ReceivedMessage(body, sha256, envelope);
-        // The sink is told the deadline and answers by then; the ask waits a little longer so that its answer, not the
-        // ask's own timeout, decides the reply whenever the sink is alive.
-        _sink.Ask<object>(new StoreMessage(message, DateTime.UtcNow + _settings.SinkDeadline), _settings.SinkDeadline + SinkAnswerGrace)
-            .PipeTo(Self,
-                success: answer => answer switch
-                {
-                    MessageStored => new DeliveryFinished(message, Replies.Delivered(sha256), "stored"),
-                    MessageNotStored refused => new DeliveryFinished(message, refused.Verdict, refused.Reason),
-                    _ => new DeliveryFinished(message, Replies.SinkFailed, $"unexpected answer {answer.GetType().Name}"),
-                },
-                failure: ex => ex is AskTimeoutException
-                    ? new DeliveryFinished(message, Replies.SinkTimedOut, $"no answer from the sink within {_settings.SinkDeadline}")
-                    : new DeliveryFinished(message, Replies.SinkFailed, ex.Message));
+        // Told, not asked: an ask's answer comes back through a task continuation, one more hop on the thread pool per
+        // message. The sink is told the deadline and answers by then; the session waits a little longer, so that the sink's
+        // answer, not the session's own timer, decides the reply whenever the sink is alive.
+        _delivering = message;
+        _sink.Tell(new StoreMessage(message, DateTime.UtcNow + _settings.SinkDeadline));
+        Timers.StartSingleTimer(SinkSilentKey, new SinkSilent(message), _settings.SinkDeadline + SinkAnswerGrace);
     }
 
-    private void OnDelivered(DeliveryFinished finished)
+    /// <summary>The sink's answer, or its silence, for <paramref name="message"/>; ignored unless it is the message being delivered.</summary>
+    private void OnSinkAnswer(ReceivedMessage message, Reply verdict, string outcome)
     {
-        var message = finished.Message;
+        if (!ReferenceEquals(message, _delivering))
+            return;
+        _delivering = null;
+        Timers.Cancel(SinkSilentKey);
         // Only the body's length: its bytes are the sink's now, and may be gone.
-        _log.Info($"message sha256={message.Sha256} size={message.Body.Length} recipients={string.Join(",", message.Envelope.Recipients)} " +
-            $"peer={_peer} client={message.Envelope.Xforward.GetValueOrDefault("ADDR", "-")} outcome={finished.Outcome} reply={finished.Verdict.Code} {finished.Verdict.Enhanced}");
+        _messageLog.MessageDelivered(message.Sha256, message.Body.Length, string.Join(",", message.Envelope.Recipients), _peer,
+            message.Envelope.Xforward.GetValueOrDefault("ADDR", "-"), outcome, verdict.Code, verdict.Enhanced);
         ReleaseBody();
-        Apply(_session.Delivered(finished.Verdict));
+        Apply(_session.Delivered(verdict));
     }
 
     private void OnIdle()
@@ -432,8 +440,9 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
     private const string IdleTimerKey = "idle";
     private const string MessageDeadlineKey = "message-deadline";
     private const string BudgetTimerKey = "budget";
+    private const string SinkSilentKey = "sink-silent";
 
-    private sealed record DeliveryFinished(ReceivedMessage Message, Reply Verdict, string Outcome);
+    private sealed record SinkSilent(ReceivedMessage Message);
 
     private sealed record MessageDeadlinePassed
     {

@@ -73,7 +73,7 @@ public sealed class StoreSinkActor : ReceiveActor
         foreach (var pending in written.Batch)
         {
             pending.Request.Message.Body.Release();
-            pending.ReplyTo.Tell(new MessageStored(pending.Request.Message.Sha256));
+            pending.ReplyTo.Tell(new MessageStored(pending.Request.Message));
         }
         Next();
     }
@@ -84,7 +84,7 @@ public sealed class StoreSinkActor : ReceiveActor
         foreach (var pending in failed.Batch)
         {
             pending.Request.Message.Body.Release();
-            pending.ReplyTo.Tell(new MessageNotStored(pending.Request.Message.Sha256, Replies.SinkFailed, failed.Cause.Message));
+            pending.ReplyTo.Tell(new MessageNotStored(pending.Request.Message, Replies.SinkFailed, failed.Cause.Message));
         }
         Next();
     }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Microsoft.Extensions.Logging;
 using SmtpCollector.Actors.Lmtp;
 using SmtpCollector.Host.Configuration;
 
@@ -16,10 +17,11 @@ public static class LmtpHostingExtensions
         var phaseTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(5);
         return builder
             .AddHocon($"akka.coordinated-shutdown.phases.service-unbind.timeout = {(int)phaseTimeout.TotalSeconds}s", HoconAddMode.Prepend)
-            .WithActors((system, registry, _) =>
+            .WithActors((system, registry, resolver) =>
             {
                 var sink = registry.Get<MessageSink>();
-                var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink), "lmtp-listener");
+                var messageLog = resolver.GetService<ILoggerFactory>().CreateLogger(MessageLog.Category);
+                var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink, messageLog: messageLog), "lmtp-listener");
                 registry.Register<LmtpListener>(listener);
                 if (domainsFile is not null)
                     system.ActorOf(TrapDomainsFileActor.Props(domainsFile.Path, domainsFile.FixedDomains, domainsFile.InitialText, domainsFile.PollInterval, listener), "trap-domains-file");

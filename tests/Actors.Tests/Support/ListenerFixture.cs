@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Actor;
+using Microsoft.Extensions.Logging;
 using SmtpCollector.Actors.Lmtp;
 using SmtpCollector.Protocol.Payload;
 using Xunit;
@@ -31,11 +32,12 @@ public sealed class Listener
         return StartAsync(system, settings, system.ActorOf(RecordingSinkActor.Props(stored, behaviour)), stored);
     }
 
-    public static async Task<Listener> StartAsync(ActorSystem system, LmtpServerSettings settings, IActorRef sink, List<ReceivedMessage>? stored = null)
+    public static async Task<Listener> StartAsync(ActorSystem system, LmtpServerSettings settings, IActorRef sink, List<ReceivedMessage>? stored = null,
+        ILogger? messageLog = null)
     {
         stored ??= [];
         var budget = new InFlightBudget(settings.MaxInFlightBytes, poisonReturnedBlocks: true);
-        var listener = system.ActorOf(LmtpListenerActor.Props(settings with { Host = "127.0.0.1", Port = 0 }, sink, budget));
+        var listener = system.ActorOf(LmtpListenerActor.Props(settings with { Host = "127.0.0.1", Port = 0 }, sink, budget, messageLog));
         var bound = await listener.Ask<object>(new GetBinding(), TimeSpan.FromSeconds(10));
         var endPoint = bound is ListenerBound b ? b.LocalAddress : throw new InvalidOperationException($"listener did not bind: {bound}");
         return new Listener { Actor = listener, EndPoint = endPoint, Stored = stored, Budget = budget };

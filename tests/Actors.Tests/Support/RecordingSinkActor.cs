@@ -28,10 +28,10 @@ public sealed class RecordingSinkActor : ReceiveActor
             switch (behaviour)
             {
                 case SinkBehaviour.Store:
-                    Sender.Tell(new MessageStored(store.Message.Sha256));
+                    Sender.Tell(new MessageStored(store.Message));
                     break;
                 case SinkBehaviour.Refuse:
-                    Sender.Tell(new MessageNotStored(store.Message.Sha256, Replies.PublishFailed, "refused by the test"));
+                    Sender.Tell(new MessageNotStored(store.Message, Replies.PublishFailed, "refused by the test"));
                     break;
             }
         });

@@ -103,7 +103,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             OnOversize(store, payloadBytes);
             return;
         }
-        _waiting.AddLast(new Pending(message.Sha256, frames, Sender, store.Deadline, message.Body));
+        _waiting.AddLast(new Pending(message, frames, Sender, store.Deadline));
         Pump();
     }
 
@@ -141,7 +141,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         {
             _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): refused 552", sha256, payloadBytes, _settings.MaxPayloadBytes);
             store.Message.Body.Release();
-            Sender.Tell(new MessageNotStored(sha256, Replies.MessageTooBig, "payload over max_payload_bytes"));
+            Sender.Tell(new MessageNotStored(store.Message, Replies.MessageTooBig, "payload over max_payload_bytes"));
             return;
         }
         _spool ??= Context.ActorOf(StoreSinkActor.Props(new RawDirectoryStore(_settings.SpoolDirectory)), "oversize-spool");
@@ -178,7 +178,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             _inFlight.Remove(done);
             pending.Body.Release();
             if (!pending.Answered)
-                pending.ReplyTo.Tell(new MessageStored(pending.Sha256));
+                pending.ReplyTo.Tell(new MessageStored(pending.Message));
         }
         Pump();
     }
@@ -227,11 +227,13 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     }
 
     private static void NotPublished(Pending pending, string reason) =>
-        pending.ReplyTo.Tell(new MessageNotStored(pending.Sha256, Replies.PublishFailed, reason));
+        pending.ReplyTo.Tell(new MessageNotStored(pending.Message, Replies.PublishFailed, reason));
 
-    /// <summary><paramref name="Body"/> is not read: it is held only for its share of the in-flight budget.</summary>
-    private sealed record Pending(string Sha256, ReadOnlySequence<byte> Frames, IActorRef ReplyTo, DateTime Deadline, MessageBody Body)
+    /// <summary>The message's body is not read once its frames are made: it is held only for its share of the in-flight budget.</summary>
+    private sealed record Pending(ReceivedMessage Message, ReadOnlySequence<byte> Frames, IActorRef ReplyTo, DateTime Deadline)
     {
+        public MessageBody Body => Message.Body;
+
         /// <summary>Already told 451 at its deadline; still in the window while its frames are with the connection.</summary>
         public bool Answered { get; init; }
     }
