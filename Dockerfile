@@ -23,11 +23,6 @@ VOLUME /var/lib/smtp-collector
 WORKDIR /var/lib/smtp-collector
 # The image's own unprivileged "app" user, by number so that runtimes can tell it is not root.
 USER $APP_UID
-# Caps the GC's gen1 budget at 4 MiB (the value is hex): with a new LMTP connection for most messages, gen1 otherwise
-# grows for a long while before it is collected. No runtimeconfig setting reaches it (the gen0 cap is in the
-# runtimeconfig); src/Host/Properties/launchSettings.json sets the same for `dotnet run`, and bench/ for its runs.
-# 100 KB messages, one connection each: peak RSS 180 -> 145 MB (bench/README.md).
-ENV DOTNET_GCGen1MaxBudget=400000
 EXPOSE 2424
 # Healthy when the LMTP port greets with 220; bash's /dev/tcp needs no extra package.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \

@@ -9,9 +9,6 @@
 #                     size-limit-200
 #   BENCH_NO_BUILD=1  skip `dotnet publish` (use what is in bench/out)
 set -euo pipefail
-# The collector runs with the container's runtime settings: the Dockerfile's ENV (and src/Host/Properties/launchSettings.json
-# for `dotnet run`) caps the GC's gen1 budget, which no runtimeconfig setting reaches.
-export DOTNET_GCGen1MaxBudget="${DOTNET_GCGen1MaxBudget:-400000}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/bench/out"

@@ -14,9 +14,6 @@
 # messages (smtp-source -d), which is what Postfix's LMTP connection cache does.
 # Any DOTNET_* variable set by the caller (DOTNET_gcServer, DOTNET_TieredPGO, ...) reaches the collector.
 set -euo pipefail
-# The collector runs with the container's runtime settings: the Dockerfile's ENV (and src/Host/Properties/launchSettings.json
-# for `dotnet run`) caps the GC's gen1 budget, which no runtimeconfig setting reaches.
-export DOTNET_GCGen1MaxBudget="${DOTNET_GCGen1MaxBudget:-400000}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/bench/out"
