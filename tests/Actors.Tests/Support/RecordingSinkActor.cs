@@ -8,6 +8,9 @@ namespace SmtpCollector.Actors.Tests.Support;
 public enum SinkBehaviour
 {
     Store,
+
+    /// <summary>Answers stored and keeps nothing (tests of what the server itself holds on to).</summary>
+    StoreWithoutKeeping,
     Refuse,
     Ignore,
 }
@@ -22,12 +25,15 @@ public sealed class RecordingSinkActor : ReceiveActor
             // A copy is kept and the body released at once, as a real sink does when it is done: the session's pooled
             // blocks go back (poisoned in tests), so a session that read them after handing them on would be caught.
             var message = store.Message;
-            lock (received)
-                received.Add(message with { Body = MessageBody.FromBytes(message.Body.ToArray()) });
+            if (behaviour != SinkBehaviour.StoreWithoutKeeping)
+            {
+                lock (received)
+                    received.Add(message with { Body = MessageBody.FromBytes(message.Body.ToArray()) });
+            }
             message.Body.Release();
             switch (behaviour)
             {
-                case SinkBehaviour.Store:
+                case SinkBehaviour.Store or SinkBehaviour.StoreWithoutKeeping:
                     Sender.Tell(new MessageStored(store.Message));
                     break;
                 case SinkBehaviour.Refuse:
