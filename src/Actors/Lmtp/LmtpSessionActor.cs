@@ -256,7 +256,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
     /// <summary>A pipelined group: the replies of the commands that only answer are gathered and go with the last one's step.</summary>
     private void OnCommandLines(IReadOnlyList<CommandLine> lines)
     {
-        var answered = ByteString.Empty;
+        List<Reply>? answered = null;
         for (var i = 0; ; i++)
         {
             var line = lines[i];
@@ -267,22 +267,21 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
                 Apply(step, answered);
                 return;
             }
-            answered = answered.Concat(Encode(step.Replies));
+            (answered ??= []).AddRange(step.Replies);
         }
     }
 
-    private void Apply(SessionStep step) => Apply(step, ByteString.Empty);
-
-    private void Apply(SessionStep step, ByteString before)
+    /// <param name="before">Replies of earlier commands in the same group, sent ahead of this step's.</param>
+    private void Apply(SessionStep step, IReadOnlyList<Reply>? before = null)
     {
-        var replies = before.IsEmpty ? Encode(step.Replies) : before.Concat(Encode(step.Replies));
+        var replies = Encode(step.Replies, before);
         if (_body is not null && _session.State is LmtpState.Greeted or LmtpState.Ready)
             ReleaseBody();
 
         switch (step.Action)
         {
             case SessionAction.ReadCommand when _draining:
-                Close(_session.Close(Replies.ShuttingDown), replies);
+                Close(replies.Concat(Encode(_session.Close(Replies.ShuttingDown).Replies)));
                 break;
             case SessionAction.ReadCommand:
                 Read(replies, ReadMode.Command);
@@ -306,7 +305,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
                 Deliver();
                 break;
             case SessionAction.Close:
-                Close(step, before);
+                Close(replies);
                 break;
         }
     }
@@ -322,10 +321,11 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         _connection.Tell(new ContinueReading(replies, mode, chunkSize));
     }
 
-    private void Close(SessionStep closing, ByteString before)
+    /// <param name="replies">The last replies, the closing one included.</param>
+    private void Close(ByteString replies)
     {
         Timers.CancelAll();
-        _connection.Tell(new WriteAndClose(before.Concat(Encode(closing.Replies))));
+        _connection.Tell(new WriteAndClose(replies));
         // The session lives until its connection stage has ended, so that the listener counts (and drains) real connections.
         _closed = true;
     }
@@ -389,7 +389,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         if (_session.State == LmtpState.Delivering || _bodyQueue.Count > 0 || _heldReplies is not null)
             return;
         _log.Info("idle timeout for {0} in state {1}", _peer, _session.State);
-        Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);
+        Close(Encode(_session.Close(Replies.IdleTimeout).Replies));
     }
 
     private void OnMessageDeadline()
@@ -398,7 +398,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         if (_session.State != LmtpState.ReadingMessage || _bodyQueue.Count > 0 || _heldReplies is not null)
             return;
         _log.Info("message deadline passed for {0}: {1} bytes received", _peer, _body?.Length ?? 0);
-        Close(_session.Close(Replies.IdleTimeout), ByteString.Empty);
+        Close(Encode(_session.Close(Replies.IdleTimeout).Replies));
     }
 
     private void OnDrain()
@@ -408,7 +408,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
             return;
         // A message being received or stored is finished first; Apply closes the session after its replies.
         if (_session.State is not (LmtpState.ReadingMessage or LmtpState.Delivering))
-            Close(_session.Close(Replies.ShuttingDown), ByteString.Empty);
+            Close(Encode(_session.Close(Replies.ShuttingDown).Replies));
     }
 
     private void RestartIdleTimer()
@@ -425,11 +425,14 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         return count;
     }
 
-    private static ByteString Encode(IReadOnlyList<Reply> replies)
+    /// <summary>One buffer for the replies of a whole pipelined group (<paramref name="before"/>, then <paramref name="replies"/>).</summary>
+    private static ByteString Encode(IReadOnlyList<Reply> replies, IReadOnlyList<Reply>? before = null)
     {
-        if (replies.Count == 0)
+        if (replies.Count == 0 && (before is null || before.Count == 0))
             return ByteString.Empty;
         var text = new StringBuilder();
+        foreach (var reply in before ?? [])
+            text.Append(reply.ToString());
         foreach (var reply in replies)
             text.Append(reply.ToString());
         return ByteString.FromString(text.ToString(), Encoding.UTF8);
