@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using SmtpCollector.Host.Tests.Support;
+using Xunit;
+
+namespace SmtpCollector.Host.Tests;
+
+/// <summary>What the operator reads on stdout: a UTC timestamp, the level and the category, one line per message.</summary>
+public sealed class LogTests
+{
+    [Fact]
+    public async Task Each_delivered_message_is_one_line_on_stdout()
+    {
+        using var temp = new TempDirectory();
+        await using var collector = await CollectorProcess.StartAsync("--sink", $"file:{temp.File("messages.jsonl")}");
+        var messages = Enumerable.Range(0, 3).Select(i => Encoding.ASCII.GetBytes($"Subject: log test {i}\r\n\r\nbody {i}\r\n")).ToList();
+        await using (var client = await RawLmtpClient.ConnectAsync(collector.EndPoint))
+        {
+            foreach (var message in messages)
+                Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(message, "x@trap.example"))[0]);
+        }
+        // After the exit every line the process wrote has been read.
+        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(60)));
+
+        var lines = collector.Output.Split('\n').Where(line => line.Contains(" SmtpCollector.Messages: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(messages.Count, lines.Count);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var sha256 = Convert.ToHexStringLower(SHA256.HashData(messages[i]));
+            Assert.Matches(
+                $@"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z INFO SmtpCollector\.Messages: message sha256={sha256} size={messages[i].Length} recipients=x@trap\.example peer=127\.0\.0\.1:\d+ client=- outcome=stored reply=250 2\.0\.0$",
+                lines[i]);
+        }
+    }
+}
