@@ -53,6 +53,8 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
         // Tells the end of the stream from nothing yet when the kernel holds no bytes.
         private readonly byte[] _probe = new byte[1];
         private bool _waiting;
+        // The last receive took all the kernel held (or nothing was received yet): wait before reading again.
+        private bool _drained = true;
         private bool _writing;
         private bool _outputShutdown;
         private bool _closed;
@@ -95,11 +97,16 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
             }
         }
 
-        /// <summary>One non-blocking receive of what the kernel holds; when nothing is there yet, a zero-byte receive waits for data.</summary>
+        /// <summary>
+        /// One non-blocking receive of what the kernel holds. After a receive that took all the kernel held, a zero-byte
+        /// receive waits for more first: asking how much is held would only say nothing yet, one system call each.
+        /// </summary>
         private void Read()
         {
             while (!_closed)
             {
+                if (_drained && !Wait())
+                    return;
                 int held;
                 try
                 {
@@ -110,10 +117,12 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
                     Fail(e);
                     return;
                 }
+                // Nothing held after the wait ended: the end of the stream, or (rarely) a wake-up with nothing to read.
                 var buffer = held > 0 ? new byte[Math.Min(held, _stage._readSize)] : _probe;
                 var count = _socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out var error);
                 if (error == SocketError.Success && count > 0)
                 {
+                    _drained = count == held;
                     if (IsClosed(_stage._out))
                         continue; // draining what a client still sends while the last replies go out
                     Push(_stage._out, buffer == _probe ? ByteString.CopyFrom(_probe, 0, count) : ByteString.FromBytes(buffer, 0, count));
@@ -130,21 +139,29 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
                     Fail(new IOException($"reading from {_stage._peer} failed: {error}"));
                     return;
                 }
-#pragma warning disable CA2012 // consumed once: GetResult in Result, inline or from the continuation
-                _pendingWait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).GetAwaiter();
-#pragma warning restore CA2012
-                if (!_pendingWait.IsCompleted)
-                {
-                    _waiting = true;
-                    _pendingWait.UnsafeOnCompleted(_readableContinuation);
-                    return;
-                }
-                if (Result(_pendingWait).Failure is { } failure)
-                {
-                    Fail(failure);
-                    return;
-                }
+                _drained = true;
             }
+        }
+
+        /// <summary>Starts a zero-byte receive; true when it completed at once (data or the end is there), false when it waits or failed.</summary>
+        private bool Wait()
+        {
+#pragma warning disable CA2012 // consumed once: GetResult in Result, inline or from the continuation
+            _pendingWait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).GetAwaiter();
+#pragma warning restore CA2012
+            if (!_pendingWait.IsCompleted)
+            {
+                _waiting = true;
+                _pendingWait.UnsafeOnCompleted(_readableContinuation);
+                return false;
+            }
+            if (Result(_pendingWait).Failure is { } failure)
+            {
+                Fail(failure);
+                return false;
+            }
+            _drained = false;
+            return true;
         }
 
         private void OnReadable(Exception? failure)
@@ -153,8 +170,12 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
             if (_closed)
                 return;
             if (failure is not null)
+            {
                 Fail(failure);
-            else if (IsClosed(_stage._out) || IsAvailable(_stage._out))
+                return;
+            }
+            _drained = false;
+            if (IsClosed(_stage._out) || IsAvailable(_stage._out))
                 Read();
         }
 
