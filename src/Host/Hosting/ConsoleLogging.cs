@@ -8,9 +8,9 @@ public static class ConsoleLogging
 {
     /// <summary>
     /// One line per event on stdout, written by the thread that logs. Microsoft's console logger hands every line to a
-    /// thread of its own, and waking it cost a context switch per delivered message (bench/README.md, end to end).
-    /// The price is the same as that logger's once its queue of 2,500 lines is full: a stdout that stops draining
-    /// stalls whoever logs, and Postfix keeps the mail meanwhile.
+    /// thread of its own, and waking it cost a context switch per delivered message (bench/README.md, "What the time
+    /// goes to"). The price is the same as that logger's once its queue of 2,500 lines is full: a stdout that stops
+    /// draining stalls whoever logs, and Postfix keeps the mail meanwhile (docs/reliability.md, "Open").
     /// </summary>
     public static ILoggingBuilder AddCollectorConsole(this ILoggingBuilder logging)
     {
