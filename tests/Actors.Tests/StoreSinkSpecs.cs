@@ -68,7 +68,7 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
 
         var stored = new HashSet<string>();
         for (var i = 0; i < 200; i++)
-            stored.Add((await ExpectMsgAsync<MessageStored>()).Sha256);
+            stored.Add((await ExpectMsgAsync<MessageStored>()).Message.Sha256);
         Assert.Equal(200, stored.Count);
         Assert.Equal(2, store.Commits);
 

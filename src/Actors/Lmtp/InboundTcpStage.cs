@@ -117,7 +117,7 @@ public sealed class InboundTcpStage(Socket socket, string peer, int readSize = I
                     Fail(e);
                     return;
                 }
-                // Nothing held after the wait ended: the end of the stream, or (rarely) a wake-up with nothing to read.
+                // Nothing held: the end of the stream, or nothing yet; a one-byte receive tells which.
                 var buffer = held > 0 ? new byte[Math.Min(held, _stage._readSize)] : _probe;
                 var count = _socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out var error);
                 if (error == SocketError.Success && count > 0)

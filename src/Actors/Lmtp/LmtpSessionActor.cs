@@ -68,7 +68,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
                 OnBody(body);
                 break;
             case MessageStored stored:
-                OnSinkAnswer(stored.Message, Replies.Delivered(stored.Sha256), "stored");
+                OnSinkAnswer(stored.Message, Replies.Delivered(stored.Message.Sha256), "stored");
                 break;
             case MessageNotStored refused:
                 OnSinkAnswer(refused.Message, refused.Verdict, refused.Reason);

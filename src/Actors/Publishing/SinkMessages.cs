@@ -13,13 +13,7 @@ namespace SmtpCollector.Actors.Publishing;
 /// <summary>Keep <paramref name="Message"/> safe; past <paramref name="Deadline"/> (UTC) the session has given up waiting, and a sink may answer 451 instead.</summary>
 public sealed record StoreMessage(ReceivedMessage Message, DateTime Deadline);
 
-public sealed record MessageStored(ReceivedMessage Message)
-{
-    public string Sha256 => Message.Sha256;
-}
+public sealed record MessageStored(ReceivedMessage Message);
 
 /// <summary>The message is not safe; <paramref name="Verdict"/> is the reply its recipients get (4xx: Postfix keeps it and retries).</summary>
-public sealed record MessageNotStored(ReceivedMessage Message, Reply Verdict, string Reason)
-{
-    public string Sha256 => Message.Sha256;
-}
+public sealed record MessageNotStored(ReceivedMessage Message, Reply Verdict, string Reason);
