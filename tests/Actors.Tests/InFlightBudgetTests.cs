@@ -1,4 +1,4 @@
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using Xunit;
 
 namespace SmtpCollector.Actors.Tests;

@@ -1,12 +1,12 @@
-using Akka;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Akka;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Streams.TestKit;
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using Xunit;
 
 namespace SmtpCollector.Actors.Tests;

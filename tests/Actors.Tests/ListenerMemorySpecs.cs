@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Actors.Tests.Support;
 using Xunit;
 

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
-using SmtpCollector.Actors.Lmtp;
-using SmtpCollector.Actors.Publishing;
+using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Sinks.Files;
+using SmtpCollector.Actors.Sources.Lmtp;
+using SmtpCollector.Actors.Tests.Support;
 using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
-using SmtpCollector.Actors.Tests.Support;
 using Xunit;
 
 namespace SmtpCollector.Actors.Tests;
@@ -89,7 +90,7 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(first.Message.Sha256, second.Message.Sha256);
         Assert.NotSame(first.Message, second.Message);
         session.Tell(new MessageStored(first.Message));
-        session.Tell(new MessageNotStored(second.Message, Replies.PublishFailed, "refused by the test"));
+        session.Tell(new MessageNotStored(second.Message, NotStoredReason.Unavailable, "refused by the test"));
         Assert.StartsWith("451 4.4.3 <r0@trap.example>", await client.ExpectAsync("451"));
 
         first.Message.Body.Release();

@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Akka.Actor;
-using SmtpCollector.Actors.Publishing;
-using SmtpCollector.Actors.Publishing.Stores;
+using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Sinks.Files;
+using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
 using Xunit;
 
@@ -86,7 +87,7 @@ public sealed class StoreSinkSpecs : Akka.TestKit.Xunit2.TestKit
 
         sink.Tell(new StoreMessage(Message(1), DateTime.MaxValue), TestActor);
         var refused = await ExpectMsgAsync<MessageNotStored>();
-        Assert.Equal((451, "4.3.0"), (refused.Verdict.Code, refused.Verdict.Enhanced));
+        Assert.Equal((451, "4.3.0"), (Replies.For(refused.Reason).Code, Replies.For(refused.Reason).Enhanced));
         Assert.Equal(1, store.Rollbacks);
         Assert.Equal(0, new FileInfo(path).Length);
 

@@ -2,7 +2,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Streams.TestKit;
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Actors.Tests.Support;
 using SmtpCollector.Protocol.Payload;
 using Xunit;

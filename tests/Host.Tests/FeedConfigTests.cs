@@ -1,4 +1,4 @@
-using SmtpCollector.Actors.Publishing.Hpfeeds;
+using SmtpCollector.Actors.Sinks.Hpfeeds;
 using SmtpCollector.Host.Configuration;
 using SmtpCollector.Host.Tests.Support;
 using Xunit;

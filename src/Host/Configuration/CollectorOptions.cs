@@ -1,5 +1,5 @@
 using System.Net;
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Protocol.Lmtp;
 
 namespace SmtpCollector.Host.Configuration;
@@ -30,7 +30,7 @@ public sealed record DomainsFileOptions(string Path, IReadOnlyList<string> Fixed
 public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
 {
     /// <summary>Publish to this broker instead of the local sink (<c>--feed-config</c>).</summary>
-    public Actors.Publishing.Hpfeeds.HpfeedsSettings? Feed { get; init; }
+    public Actors.Sinks.Hpfeeds.HpfeedsSettings? Feed { get; init; }
 
     public DomainsFileOptions? DomainsFile { get; init; }
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using SmtpCollector.Actors.Publishing.Hpfeeds;
+using SmtpCollector.Actors.Sinks.Hpfeeds;
 using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Host.Configuration;

@@ -1,11 +1,11 @@
 using Akka.Actor;
 using Akka.Hosting;
+using LogLevel = Akka.Event.LogLevel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Host.Configuration;
-using LogLevel = Akka.Event.LogLevel;
 
 namespace SmtpCollector.Host.Hosting;
 

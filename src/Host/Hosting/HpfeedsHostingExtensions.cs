@@ -1,5 +1,5 @@
 using Akka.Hosting;
-using SmtpCollector.Actors.Publishing.Hpfeeds;
+using SmtpCollector.Actors.Sinks.Hpfeeds;
 
 namespace SmtpCollector.Host.Hosting;
 

@@ -1,6 +1,6 @@
 using Akka.Hosting;
-using SmtpCollector.Actors.Publishing;
-using SmtpCollector.Actors.Publishing.Stores;
+using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Sinks.Files;
 using SmtpCollector.Host.Configuration;
 
 namespace SmtpCollector.Host.Hosting;

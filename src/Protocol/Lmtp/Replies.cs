@@ -1,3 +1,5 @@
+using SmtpCollector.Protocol.Payload;
+
 namespace SmtpCollector.Protocol.Lmtp;
 
 /// <summary>The reply table: every reply the server can send, in one place.</summary>
@@ -35,6 +37,16 @@ public static class Replies
     public static readonly Reply ShuttingDown = new(421, "4.3.2", "Service shutting down, try again later");
     public static readonly Reply IdleTimeout = new(421, "4.4.2", "Idle timeout, closing connection");
     public static readonly Reply InternalError = new(421, "4.3.0", "Internal error, closing connection");
+
+    /// <summary>What every recipient of a message a sink did not keep is told: 4xx (Postfix keeps it and retries) unless retrying cannot help.</summary>
+    public static Reply For(NotStoredReason reason) => reason switch
+    {
+        NotStoredReason.Unavailable => PublishFailed,
+        NotStoredReason.Timeout => SinkTimedOut,
+        NotStoredReason.TooLarge => MessageTooBig,
+        NotStoredReason.Failed => SinkFailed,
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
+    };
 
     public static Reply For(Rejection rejection) => rejection switch
     {

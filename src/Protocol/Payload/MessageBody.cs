@@ -43,6 +43,26 @@ public sealed class MessageBody
         _onRelease?.Invoke();
     }
 
+    /// <summary>
+    /// Hands the bytes to <paramref name="holders"/> holders at once (the sinks of a composite, each keeping the message):
+    /// each gets a body of its own over the same blocks and releases it once; the blocks go back when the last one has.
+    /// This body is theirs from then on: release the shares, not it.
+    /// </summary>
+    public MessageBody[] Share(int holders)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(holders, 1);
+        var blocks = Readable();
+        var remaining = holders;
+        var shares = new MessageBody[holders];
+        for (var i = 0; i < holders; i++)
+            shares[i] = new MessageBody(blocks, () =>
+            {
+                if (Interlocked.Decrement(ref remaining) == 0)
+                    Release();
+            });
+        return shares;
+    }
+
     public ReadOnlySequence<byte> ToSequence() => MemorySegments.ToSequence(Readable());
 
     public void WriteTo(Stream stream)

@@ -1,7 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Protocol.Payload;
 using Xunit;
 

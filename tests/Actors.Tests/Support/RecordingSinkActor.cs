@@ -1,5 +1,6 @@
 using Akka.Actor;
-using SmtpCollector.Actors.Publishing;
+using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Sinks.Files;
 using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
 
@@ -37,7 +38,7 @@ public sealed class RecordingSinkActor : ReceiveActor
                     Sender.Tell(new MessageStored(store.Message));
                     break;
                 case SinkBehaviour.Refuse:
-                    Sender.Tell(new MessageNotStored(store.Message, Replies.PublishFailed, "refused by the test"));
+                    Sender.Tell(new MessageNotStored(store.Message, NotStoredReason.Unavailable, "refused by the test"));
                     break;
             }
         });

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using SmtpCollector.Actors.Lmtp;
+using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Protocol.Lmtp;
 
 namespace SmtpCollector.Actors.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Publishing.Stores;
+namespace SmtpCollector.Actors.Sinks.Files;
 
 /// <summary>
 /// Appends one json payload per line to a file and syncs it to disk on commit. A line that a crash cut short was never

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>Ask the listener where it listens; answered with <see cref="ListenerBound"/> once bound, or <see cref="ListenerFailed"/>.</summary>
 public sealed record GetBinding;

@@ -1,6 +1,6 @@
 using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Publishing.Stores;
+namespace SmtpCollector.Actors.Sinks.Files;
 
 /// <summary>
 /// Durable storage written in batches (group commit): <see cref="Write"/> each message of a batch, then one

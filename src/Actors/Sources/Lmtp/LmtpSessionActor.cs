@@ -4,11 +4,12 @@ using Akka.Event;
 using Akka.IO;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using SmtpCollector.Actors.Publishing;
+using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Sinks.Files;
 using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>
 /// One LMTP connection: drives the protocol machine (<see cref="LmtpSession"/>) with the input events of its connection
@@ -71,7 +72,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
                 OnSinkAnswer(stored.Message, Replies.Delivered(stored.Message.Sha256), "stored");
                 break;
             case MessageNotStored refused:
-                OnSinkAnswer(refused.Message, refused.Verdict, refused.Reason);
+                OnSinkAnswer(refused.Message, Replies.For(refused.Reason), refused.Detail);
                 break;
             case SinkSilent silent:
                 OnSinkAnswer(silent.Message, Replies.SinkTimedOut, $"no answer from the sink within {_settings.SinkDeadline}");

@@ -5,7 +5,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>
 /// One accepted socket as a flow: what it reads comes out (one read per demand, so a session that stops pulling stops

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SmtpCollector.Actors.Publishing.Stores;
+namespace SmtpCollector.Actors.Sinks.Files;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> that writes to a stream through a buffer of fixed size, writing it out whenever it

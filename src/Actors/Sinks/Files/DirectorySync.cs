@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SmtpCollector.Actors.Publishing.Stores;
+namespace SmtpCollector.Actors.Sinks.Files;
 
 /// <summary>fsync(2) on a directory, which .NET has no API for: it makes the names created in it durable.</summary>
 internal static partial class DirectorySync

@@ -2,12 +2,11 @@ using System.Buffers;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
-using SmtpCollector.Actors.Publishing.Stores;
+using SmtpCollector.Actors.Sinks.Files;
 using SmtpCollector.Protocol.Hpfeeds;
-using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 
 /// <summary>
 /// The hpfeeds sink: encodes each message once, publishes it to every channel through the current broker connection
@@ -141,7 +140,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         {
             _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): refused 552", sha256, payloadBytes, _settings.MaxPayloadBytes);
             store.Message.Body.Release();
-            Sender.Tell(new MessageNotStored(store.Message, Replies.MessageTooBig, "payload over max_payload_bytes"));
+            Sender.Tell(new MessageNotStored(store.Message, NotStoredReason.TooLarge, "payload over max_payload_bytes"));
             return;
         }
         _spool ??= Context.ActorOf(StoreSinkActor.Props(new RawDirectoryStore(_settings.SpoolDirectory)), "oversize-spool");
@@ -227,7 +226,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     }
 
     private static void NotPublished(Pending pending, string reason) =>
-        pending.ReplyTo.Tell(new MessageNotStored(pending.Message, Replies.PublishFailed, reason));
+        pending.ReplyTo.Tell(new MessageNotStored(pending.Message, NotStoredReason.Unavailable, reason));
 
     /// <summary>The message's body is not read once its frames are made: it is held only for its share of the in-flight budget.</summary>
     private sealed record Pending(ReceivedMessage Message, ReadOnlySequence<byte> Frames, IActorRef ReplyTo, DateTime Deadline)

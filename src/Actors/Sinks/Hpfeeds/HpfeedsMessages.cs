@@ -1,7 +1,7 @@
 using System.Buffers;
 using Akka.Actor;
 
-namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 
 // Between the publisher (the sink the sessions talk to) and its current broker connection.
 

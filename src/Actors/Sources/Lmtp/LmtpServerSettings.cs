@@ -1,6 +1,6 @@
 using SmtpCollector.Protocol.Lmtp;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>Everything the LMTP listener and its sessions need; each option has a documented default (README, "Configuration").</summary>
 public sealed record LmtpServerSettings

@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
-namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 
 /// <summary>Opens the byte stream to the broker: plain TCP, or TLS with the server certificate validated (system trust, or a CA file) and SNI.</summary>
 public static class BrokerStream

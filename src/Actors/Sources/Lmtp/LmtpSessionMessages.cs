@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>How the connection stage reads its input next.</summary>
 public enum ReadMode

@@ -1,7 +1,7 @@
 using SmtpCollector.Protocol.Hpfeeds;
 using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 
 public enum OversizePolicy
 {

@@ -9,7 +9,7 @@ using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using SmtpCollector.Protocol.Lmtp;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>
 /// Binds the LMTP port and gives every connection its own session actor and connection stage. Sessions are children

@@ -5,7 +5,7 @@ using Akka.Event;
 using Akka.Pattern;
 using SmtpCollector.Protocol.Hpfeeds;
 
-namespace SmtpCollector.Actors.Publishing.Hpfeeds;
+namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 
 /// <summary>
 /// One connection to the broker: connect, read INFO, AUTH, subscribe the confirmation channel, then write batches one

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>
 /// The operator's line per message, in its own category so that it can be filtered. Written straight to

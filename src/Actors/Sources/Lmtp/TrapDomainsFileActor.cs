@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using SmtpCollector.Protocol.Lmtp;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>
 /// Keeps the listener's trap domains in step with the domains file that Postfix's front reads too, so that adding a

@@ -1,6 +1,6 @@
 using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>
 /// The memory budget for message bytes held across all sessions. Thread-safe: every session reserves from the one budget

@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Event;
-using SmtpCollector.Actors.Publishing.Stores;
-using SmtpCollector.Protocol.Lmtp;
+using SmtpCollector.Actors.Sinks.Files;
+using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Publishing;
+namespace SmtpCollector.Actors.Sinks.Files;
 
 /// <summary>
 /// The durable local sink. Messages that arrive while a batch is being written wait for the next batch; each batch is
@@ -84,7 +84,7 @@ public sealed class StoreSinkActor : ReceiveActor
         foreach (var pending in failed.Batch)
         {
             pending.Request.Message.Body.Release();
-            pending.ReplyTo.Tell(new MessageNotStored(pending.Request.Message, Replies.SinkFailed, failed.Cause.Message));
+            pending.ReplyTo.Tell(new MessageNotStored(pending.Request.Message, NotStoredReason.Failed, failed.Cause.Message));
         }
         Next();
     }

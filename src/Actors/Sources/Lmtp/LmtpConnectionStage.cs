@@ -4,7 +4,7 @@ using Akka.Streams;
 using Akka.Streams.Stage;
 using SmtpCollector.Protocol.Lmtp;
 
-namespace SmtpCollector.Actors.Lmtp;
+namespace SmtpCollector.Actors.Sources.Lmtp;
 
 /// <summary>
 /// The TCP side of one LMTP connection: frames the input into command lines, dot-unstuffed DATA or BDAT chunks

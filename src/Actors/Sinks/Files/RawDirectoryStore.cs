@@ -1,6 +1,6 @@
 using SmtpCollector.Protocol.Payload;
 
-namespace SmtpCollector.Actors.Publishing.Stores;
+namespace SmtpCollector.Actors.Sinks.Files;
 
 /// <summary>
 /// Writes each message's exact bytes to <c>&lt;sha256&gt;.eml</c> in a directory: to a temporary name, synced, then renamed,
