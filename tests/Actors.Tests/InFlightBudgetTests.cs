@@ -1,4 +1,4 @@
-using SmtpCollector.Actors.Sources.Lmtp;
+using SmtpCollector.Protocol.Payload;
 using Xunit;
 
 namespace SmtpCollector.Actors.Tests;

@@ -1,45 +1,27 @@
-using System.Text;
 using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Protocol.Tests.Fuzz;
 
 /// <summary>
-/// The glue of src/Actors/Lmtp (LmtpConnectionStage frames the bytes, LmtpSessionActor drives the session and builds the
-/// body) without Akka: the same framer, unstuffer, chunk reader, session and body builder, called in the same order, with
-/// the session's answers synchronous and the sink answering at once. Keep it in step with those two files.
-/// <para>
-/// It checks the memory bounds as it goes (input held, body blocks against the budget the session actor reserves) and
-/// throws <see cref="InvalidOperationException"/> when one is broken; exceptions from the protocol code pass through.
-/// </para>
+/// Drives the connection core that the collector runs (<see cref="LmtpConnection"/>) as its session actor does: each read
+/// appended to what the core left unused, the replies taken after every call, the sink answering at once. It records
+/// every input the core answered (through <see cref="IConnectionTrace"/>) and checks the memory bounds as it goes (input
+/// held between reads, body blocks against the budget reserved), throwing <see cref="InvalidOperationException"/> when
+/// one is broken; exceptions from the protocol code pass through.
 /// </summary>
-public sealed class LmtpDriver
+public sealed class LmtpDriver : IConnectionTrace
 {
-    private enum Mode
-    {
-        Command,
-        Data,
-        Chunk,
-        DiscardChunk,
-    }
-
-    private readonly LmtpSession _session;
+    private readonly LmtpConnection _connection;
     private readonly LmtpLimits _limits;
+    // Small blocks, so that messages span many; poisoned on return, so that a body read after its blocks went back shows.
+    // A budget that always has room: waiting for memory is the actor's business, not the protocol's.
+    private readonly InFlightBudget _budget = new(1L << 40, poisonReturnedBlocks: true, blockBytes: 4096);
     private readonly Func<int, string, Reply> _sinkVerdict;
     private readonly List<byte> _output = [];
     private readonly List<LmtpEvent> _events = [];
-    private byte[] _buffer = [];
-    private int _start;
-    private long _inputOffset;
-    private Mode _mode = Mode.Command;
-    private CommandLineFramer _lines;
-    private DotUnstuffer _data;
-    private ChunkReader _chunk;
-    // Small blocks, so that messages span many; poisoned on return, so that a body read after its blocks went back shows.
-    private readonly BlockPool _pool = new(blockBytes: 4096, poisonReturned: true);
-    private MessageBodyBuilder? _body;
-    private long _reserved;
-    private long _bodyStart;
+    private byte[] _held = [];
+    private HandedOn? _handed;
     private int _handedOn;
     private bool _closing;
 
@@ -47,10 +29,10 @@ public sealed class LmtpDriver
     public LmtpDriver(LmtpSessionSettings settings, Func<int, string, Reply>? sinkVerdict = null)
     {
         _limits = settings.Limits;
-        _session = new LmtpSession(settings);
         _sinkVerdict = sinkVerdict ?? StoreAll;
-        _lines = new CommandLineFramer(_limits.MaxCommandLineBytes);
-        Record(new LmtpEvent(LmtpEventKind.Greeting, [_session.Greeting], []));
+        _connection = new LmtpConnection(settings, _budget, "192.0.2.1:1", trace: this);
+        _events.Add(new LmtpEvent(LmtpEventKind.Greeting, [_connection.Session.Greeting], []));
+        TakeOutput();
     }
 
     private static Reply StoreAll(int index, string sha256) => Replies.Delivered(sha256);
@@ -66,218 +48,96 @@ public sealed class LmtpDriver
     /// <summary>One read from the connection.</summary>
     public void Feed(ReadOnlySpan<byte> piece)
     {
-        // LmtpConnectionStage.OnPush: after the last reply, whatever the client sends is dropped.
+        // After the last reply, whatever the client sends is dropped.
         if (_closing)
             return;
-        _buffer = [.. Input, .. piece];
-        _start = 0;
-        Process();
+        _held = [.. _held, .. piece];
+        while (true)
+        {
+            var step = _connection.Process(_held);
+            _held = _held[step.Consumed..];
+            TakeOutput();
+            CheckBody();
+            switch (step.Wait)
+            {
+                case ConnectionWait.Input:
+                    CheckHeld();
+                    return;
+                case ConnectionWait.RepliesRead:
+                    continue;
+                case ConnectionWait.Sink:
+                    Deliver();
+                    continue;
+                case ConnectionWait.Close:
+                    _closing = true;
+                    return;
+                default:
+                    throw new InvalidOperationException($"The core waits for {step.Wait} with a budget that always has room.");
+            }
+        }
     }
 
-    /// <summary>The client closed its side: what it left unfinished is dropped (LmtpConnectionStage.Process).</summary>
+    /// <summary>The client closed its side: what it left unfinished is dropped.</summary>
     public LmtpRun Finish()
     {
         _closing = true;
-        return new LmtpRun([.. _output], _events, _session.State == LmtpState.Closed);
+        _connection.Abandon();
+        return new LmtpRun([.. _output], _events, _connection.Closed);
     }
 
-    private ReadOnlySpan<byte> Input => _buffer.AsSpan(_start);
-
-    private void Process()
+    void IConnectionTrace.Answered(ConnectionInput input, ReadOnlySpan<byte> line, bool bareLineFeed, long bodyStart, long bodyEnd, IReadOnlyList<Reply> replies)
     {
-        while (!_closing && Step())
+        if (input == ConnectionInput.Delivered)
         {
-        }
-        if (_closing)
+            // The verdict's replies belong to the input that ended the message, as the client sees them.
+            var last = _events[^1];
+            _events[^1] = last with { Replies = [.. last.Replies, .. replies], Message = _handed };
             return;
-        var held = Input.Length;
-        if (_mode == Mode.Command ? held >= _limits.MaxCommandLineBytes : held != 0)
-            throw new InvalidOperationException($"{held} input bytes held between reads in {_mode} mode (line limit {_limits.MaxCommandLineBytes}).");
-    }
-
-    private bool Step() => _mode switch
-    {
-        Mode.Command => StepCommand(),
-        Mode.Data => StepData(),
-        _ => StepChunk(),
-    };
-
-    private bool StepCommand()
-    {
-        if (Input.IsEmpty)
-            return false;
-        var scan = _lines.Scan(Input);
-        var line = Input[..scan.LineLength].ToArray();
-        Consume(scan.Consumed);
-        switch (scan.Kind)
-        {
-            case LineScanKind.Line:
-                Apply(_session.HandleLine(line, scan.BareLineFeed), new LmtpEvent(LmtpEventKind.Line, [], line, scan.BareLineFeed));
-                return true;
-            case LineScanKind.TooLong:
-                Apply(_session.HandleLineTooLong(), new LmtpEvent(LmtpEventKind.LineTooLong, [], []));
-                return true;
-            default:
-                return false;
         }
-    }
-
-    private bool StepData()
-    {
-        if (Input.IsEmpty)
-            return false;
-        var slices = new List<byte[]>(2);
-        var ended = false;
-        while (!Input.IsEmpty && !ended)
+        var kind = input switch
         {
-            var scan = _data.Scan(Input);
-            if (scan.HeldCarriageReturn)
-                slices.Add("\r"u8.ToArray());
-            if (scan.Length > 0)
-                slices.Add(Input.Slice(scan.Start, scan.Length).ToArray());
-            Consume(scan.Consumed);
-            ended = scan.Ended;
-        }
-        TakeBody(slices, ended, LmtpEventKind.DataEnded);
-        return true;
+            ConnectionInput.Line => LmtpEventKind.Line,
+            ConnectionInput.LineTooLong => LmtpEventKind.LineTooLong,
+            ConnectionInput.DataEnded => LmtpEventKind.DataEnded,
+            _ => LmtpEventKind.ChunkEnded,
+        };
+        _events.Add(new LmtpEvent(kind, replies, line.ToArray(), bareLineFeed, bodyStart, bodyEnd));
     }
 
-    private bool StepChunk()
+    private void Deliver()
     {
-        if (Input.IsEmpty && !_chunk.Done)
-            return false;
-        var take = _chunk.Take(Input.Length);
-        var slice = Input[..take].ToArray();
-        Consume(take);
-        if (_mode == Mode.DiscardChunk)
-        {
-            // LmtpSessionActor.OnBody: a discarded chunk's end is answered at once, whatever happened to its bytes.
-            if (_chunk.Done)
-                Apply(_session.ChunkEnded(BodyStatus.Complete), BodyEvent(LmtpEventKind.ChunkEnded));
-            return true;
-        }
-        TakeBody(take > 0 ? [slice] : [], _chunk.Done, LmtpEventKind.ChunkEnded);
-        return true;
-    }
-
-    /// <summary>LmtpSessionActor.TryKeep and Taken, with a budget that always has room (the actor may reserve more: a declared SIZE whole).</summary>
-    private void TakeBody(List<byte[]> slices, bool ended, LmtpEventKind kind)
-    {
-        var body = _body ?? throw new InvalidOperationException("Body bytes with no body started.");
-        var count = slices.Sum(s => s.Length);
-        _reserved += body.CapacityNeededFor(count);
-        if (body.Length + count > body.MaxBytes)
-            body.Skip(count);
-        else
-            foreach (var slice in slices)
-                body.Append(slice);
-        CheckBody(body);
-        if (!ended)
-            return;
-        var status = body.TooBig ? BodyStatus.TooBig : BodyStatus.Complete;
-        var step = kind == LmtpEventKind.DataEnded ? _session.DataEnded(status) : _session.ChunkEnded(status);
-        Apply(step, BodyEvent(kind));
-    }
-
-    private void CheckBody(MessageBodyBuilder body)
-    {
-        var kept = body.TooBig ? -1 : body.Length;
-        if (body.Capacity > _limits.MaxMessageBytes + _pool.BlockBytes)
-            throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks for a limit of {_limits.MaxMessageBytes}.");
-        if (kept >= 0 && body.Capacity >= kept + _pool.BlockBytes)
-            throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks for {kept} bytes.");
-        if (body.Capacity > _reserved)
-            throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks but reserved {_reserved} from the in-flight budget.");
-    }
-
-    private LmtpEvent BodyEvent(LmtpEventKind kind) => new(kind, [], [], BodyStart: _bodyStart, BodyEnd: _inputOffset);
-
-    /// <summary>LmtpSessionActor.Apply (replies, then what the step says) and LmtpConnectionStage.SwitchTo.</summary>
-    private void Apply(SessionStep step, LmtpEvent inputEvent)
-    {
-        var replies = new List<Reply>(step.Replies);
-        HandedOn? message = null;
-        if (_body is not null && _session.State is LmtpState.Greeted or LmtpState.Ready)
-            ReleaseBody();
-
-        switch (step.Action)
-        {
-            case SessionAction.ReadCommand:
-                SwitchTo(Mode.Command, 0);
-                break;
-            case SessionAction.ReadData:
-                StartBody();
-                SwitchTo(Mode.Data, 0);
-                break;
-            case SessionAction.ReadChunk:
-                if (_body is null)
-                    StartBody();
-                SwitchTo(Mode.Chunk, step.ChunkSize);
-                break;
-            case SessionAction.DiscardChunk:
-                SwitchTo(Mode.DiscardChunk, step.ChunkSize);
-                break;
-            case SessionAction.Deliver:
-                message = Deliver(replies);
-                break;
-            case SessionAction.Close:
-                _closing = true;
-                break;
-        }
-        Record(inputEvent with { Replies = replies, Message = message });
-    }
-
-    private HandedOn Deliver(List<Reply> replies)
-    {
-        var (body, sha256) = _body!.Build();
-        _body = null;
-        var message = new HandedOn(body.ToArray(), sha256, [.. _session.Recipients]);
+        var message = _connection.Message;
+        _handed = new HandedOn(message.Body.ToArray(), message.Sha256, message.Envelope.Recipients);
         // The sink's part once it has stored the message: the blocks go back to the pool.
-        body.Release();
-        var verdict = _sinkVerdict(_handedOn++, sha256);
-        ReleaseBody();
-        var step = _session.Delivered(verdict);
-        replies.AddRange(step.Replies);
-        if (step.Action != SessionAction.ReadCommand)
-            throw new InvalidOperationException($"After delivery the session said {step.Action}.");
-        SwitchTo(Mode.Command, 0);
-        return message;
+        message.Body.Release();
+        _connection.Delivered(_sinkVerdict(_handedOn++, message.Sha256));
+        _handed = null;
     }
 
-    private void SwitchTo(Mode mode, long chunkSize)
+    private void TakeOutput()
     {
-        if (mode != _mode)
-            _data = default;
-        if (mode != _mode || _chunk.Done)
-            _chunk = new ChunkReader(chunkSize);
-        _mode = mode;
-        if (mode != Mode.Command)
-            _bodyStart = _inputOffset;
+        _output.AddRange(_connection.Output);
+        _connection.ClearOutput();
     }
 
-    private void StartBody()
+    private void CheckHeld()
     {
-        _body = new MessageBodyBuilder(_limits.MaxMessageBytes, _pool);
-        _reserved = 0;
+        var held = _held.Length;
+        if (_connection.ReadingMessage ? held != 0 : held >= _limits.MaxCommandLineBytes)
+            throw new InvalidOperationException($"{held} input bytes held between reads (reading a message: {_connection.ReadingMessage}, line limit {_limits.MaxCommandLineBytes}).");
     }
 
-    private void ReleaseBody()
+    private void CheckBody()
     {
-        _body?.Abandon();
-        _body = null;
-        _reserved = 0;
-    }
-
-    private void Consume(int count)
-    {
-        _start += count;
-        _inputOffset += count;
-    }
-
-    private void Record(LmtpEvent inputEvent)
-    {
-        _events.Add(inputEvent);
-        foreach (var reply in inputEvent.Replies)
-            _output.AddRange(Encoding.UTF8.GetBytes(reply.ToString()));
+        var body = _connection.Intake;
+        if (!body.Started)
+            return;
+        var blockBytes = _budget.Blocks.BlockBytes;
+        if (body.Capacity > _limits.MaxMessageBytes + blockBytes)
+            throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks for a limit of {_limits.MaxMessageBytes}.");
+        if (body.Status != BodyStatus.TooBig && body.Capacity >= body.Length + blockBytes)
+            throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks for {body.Length} bytes.");
+        if (body.Capacity > body.Reserved)
+            throw new InvalidOperationException($"The body holds {body.Capacity} bytes of blocks but reserved {body.Reserved} from the in-flight budget.");
     }
 }

@@ -8,6 +8,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using SmtpCollector.Protocol.Lmtp;
+using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Actors.Sources.Lmtp;
 

@@ -4,47 +4,50 @@ using Akka.IO;
 
 namespace SmtpCollector.Actors.Sources.Lmtp;
 
-/// <summary>How the connection stage reads its input next.</summary>
-public enum ReadMode
-{
-    Command,
-    Data,
-    Chunk,
-    DiscardChunk,
-}
-
-// From the connection stage to the session actor. The stage sends one input event at a time and reads
-// nothing more until the session answers it with ContinueReading: that is the session's backpressure.
-// Body bytes are the exception: they flow within a window, each piece answered with BodyBytesTaken.
+// From the connection stage to the session actor. The stage hands on what it reads as it comes, within a window: the
+// session answers every piece with WriteReplies, saying how many bytes it used, and the stage reads on only while what it
+// handed on and the session has not used stays small (a line's worth between commands, a window of a message's bytes).
 
 /// <summary>The connection is up; <paramref name="Connection"/> takes the session's replies.</summary>
 public sealed record ConnectionOpened(IActorRef Connection, string Peer);
 
-/// <summary>
-/// The complete command lines buffered, in order, as one event: a pipelined group (MAIL, RCPT..., DATA) costs one round
-/// trip to the session instead of one per command. A group ends after a DATA or BDAT line (what follows may be message
-/// bytes) and after a line over the limit.
-/// </summary>
-public sealed record CommandLinesReceived(IReadOnlyList<CommandLine> Lines);
+/// <summary>Bytes read from the client, in order.</summary>
+public sealed record BytesReceived(ByteString Bytes);
 
-/// <summary>A command line without its ending, or one over the length limit (<paramref name="TooLong"/>: no bytes kept).</summary>
-public readonly record struct CommandLine(ByteString Bytes, bool BareLineFeed, bool TooLong = false);
+/// <summary>The client has closed its side: nothing more will be read.</summary>
+public sealed record InputEnded
+{
+    public static readonly InputEnded Instance = new();
+}
 
-/// <summary>Message bytes (dot-unstuffed DATA, or BDAT chunk bytes), as slices of what was read; <paramref name="Ended"/>: the body or chunk is complete.</summary>
-public sealed record BodyBytesReceived(IReadOnlyList<ByteString> Slices, bool Ended);
+/// <summary>The client has read the replies asked about (<see cref="ReadAhead.AfterRepliesRead"/>): the session goes on.</summary>
+public sealed record RepliesRead
+{
+    public static readonly RepliesRead Instance = new();
+}
 
 public sealed record ConnectionClosed : IDeadLetterSuppression;
 
 // From the session actor to the connection stage.
 
-/// <summary>Send <paramref name="Replies"/>, then read the next input event in <paramref name="Mode"/>.</summary>
-public sealed record ContinueReading(ByteString Replies, ReadMode Mode, long ChunkSize = 0);
+/// <summary>
+/// Send <paramref name="Replies"/>; the session has used <paramref name="Consumed"/> more of the bytes handed to it, and
+/// <paramref name="Next"/> says how the stage reads on.
+/// </summary>
+public sealed record WriteReplies(ByteString Replies, int Consumed, ReadAhead Next);
 
-/// <summary>The session has taken <paramref name="Count"/> body bytes in hand: that much more may be sent to it.</summary>
-public sealed record BodyBytesTaken(long Count);
-
-/// <summary>Send replies now, without reading on (the greeting).</summary>
-public sealed record WriteReplies(ByteString Replies);
+/// <summary>How far the stage reads ahead of what the session has used.</summary>
+public enum ReadAhead
+{
+    /// <summary>Not now: the session waits for something else (the sink), and says so again when it wants more.</summary>
+    Nothing,
+    /// <summary>The session has used all it can: hand it the next read (between commands, one piece at a time).</summary>
+    NextPiece,
+    /// <summary>The session is reading a message: hand on reads while less than a window of them is unused.</summary>
+    Window,
+    /// <summary>Answer <see cref="RepliesRead"/> once the client has taken most of its replies; read nothing before.</summary>
+    AfterRepliesRead,
+}
 
 /// <summary>Send the last replies and close the connection.</summary>
 public sealed record WriteAndClose(ByteString Replies);

@@ -1,6 +1,4 @@
-using SmtpCollector.Protocol.Payload;
-
-namespace SmtpCollector.Actors.Sources.Lmtp;
+namespace SmtpCollector.Protocol.Payload;
 
 /// <summary>
 /// The memory budget for message bytes held across all sessions. Thread-safe: every session reserves from the one budget
@@ -15,14 +13,15 @@ public sealed class InFlightBudget
 
     /// <param name="capacity">Bytes of message blocks held at most.</param>
     /// <param name="poisonReturnedBlocks">Fill blocks given back with <see cref="BlockPool.Poison"/> (tests).</param>
-    public InFlightBudget(long capacity, bool poisonReturnedBlocks = false)
+    /// <param name="blockBytes">The block size; by default a sixteenth of the capacity, within 256 bytes and <see cref="BlockPool.DefaultBlockBytes"/>.</param>
+    public InFlightBudget(long capacity, bool poisonReturnedBlocks = false, int? blockBytes = null)
     {
         Capacity = capacity;
         // Every message holds whole blocks: a budget of at least 16 of them keeps small messages from waiting on rounding.
-        var blockBytes = (int)Math.Clamp(capacity / 16, 256, BlockPool.DefaultBlockBytes);
-        Blocks = new BlockPool(blockBytes, (int)Math.Min(int.MaxValue, capacity / blockBytes), poisonReturnedBlocks);
-        SmallMessageBytes = 4L * blockBytes;
-        SmallMessageReserve = capacity / 8 / blockBytes * blockBytes;
+        blockBytes ??= (int)Math.Clamp(capacity / 16, 256, BlockPool.DefaultBlockBytes);
+        Blocks = new BlockPool(blockBytes.Value, (int)Math.Min(int.MaxValue, capacity / blockBytes.Value), poisonReturnedBlocks);
+        SmallMessageBytes = 4L * blockBytes.Value;
+        SmallMessageReserve = capacity / 8 / blockBytes.Value * blockBytes.Value;
     }
 
     /// <summary>A message that holds at most this much (most spam: a few KB, one block) is small.</summary>
