@@ -36,6 +36,7 @@ public static class Replies
     public static readonly Reply TooManyConnections = new(421, "4.3.2", "Too many connections, try again later");
     public static readonly Reply ShuttingDown = new(421, "4.3.2", "Service shutting down, try again later");
     public static readonly Reply IdleTimeout = new(421, "4.4.2", "Idle timeout, closing connection");
+    public static readonly Reply Evicted = new(421, "4.4.2", "Too many connections: closing this idle one, try again later");
     public static readonly Reply InternalError = new(421, "4.3.0", "Internal error, closing connection");
 
     /// <summary>What every recipient of a message a sink did not keep is told: 4xx (Postfix keeps it and retries) unless retrying cannot help.</summary>

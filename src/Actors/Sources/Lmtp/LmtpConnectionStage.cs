@@ -13,10 +13,12 @@ namespace SmtpCollector.Actors.Sources.Lmtp;
 /// never while the client leaves too many replies unread. So a slow sink or a slow client stops the reading here, and TCP
 /// pushes back to the client. The protocol itself is <see cref="LmtpConnection"/>, in the session.
 /// </summary>
-public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServerSettings settings)
+/// <param name="slot">Shared with the listener, which picks idle connections to close when slots run out; a new one by default.</param>
+public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServerSettings settings, ConnectionSlot? slot = null)
     : GraphStage<FlowShape<ByteString, ByteString>>
 {
     private IActorRef Session { get; } = session;
+    private ConnectionSlot Slot { get; } = slot ?? new ConnectionSlot();
     private string Peer { get; } = peer;
     private LmtpServerSettings Settings { get; } = settings;
 
@@ -51,7 +53,7 @@ public sealed class LmtpConnectionStage(IActorRef session, string peer, LmtpServ
         {
             _self = GetStageActor(OnMessage);
             _self.Watch(_stage.Session);
-            _stage.Session.Tell(new ConnectionOpened(_self.Ref, _stage.Peer), _self.Ref);
+            _stage.Session.Tell(new ConnectionOpened(_self.Ref, _stage.Peer, _stage.Slot), _self.Ref);
             Pull(_stage._in);
         }
 

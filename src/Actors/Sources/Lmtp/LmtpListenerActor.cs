@@ -27,7 +27,8 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IMaterializer _materializer;
     // Not Context.GetChildren(): the materializer's stream supervisor is a child too.
-    private readonly HashSet<IActorRef> _sessions = [];
+    private readonly Dictionary<IActorRef, ConnectionSlot> _sessions = [];
+    private bool _underStress;
     private EndPoint? _boundAddress;
     private Socket? _listenSocket;
     private string? _failure;
@@ -52,6 +53,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         Receive<Terminated>(terminated =>
         {
             _sessions.Remove(terminated.ActorRef);
+            UpdateStress();
             CheckDrained();
         });
         Receive<DrainDeadline>(_ => CutOff());
@@ -139,6 +141,8 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
             return;
         }
         var sessions = _sessions.Count;
+        if (_stopRequester is null && sessions >= _settings.MaxConnections && EvictLongestIdle())
+            sessions = 0;
         if (_stopRequester is not null || sessions >= _settings.MaxConnections)
         {
             var reply = _stopRequester is not null ? Replies.ShuttingDown : Replies.TooManyConnections;
@@ -150,12 +154,50 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
             return;
         }
 
+        var slot = new ConnectionSlot();
         var session = Context.ActorOf(_sessionProps, $"session-{++_connectionCount}");
         Context.Watch(session);
-        _sessions.Add(session);
+        _sessions.Add(session, slot);
+        if (_underStress)
+            session.Tell(new StressChanged(true));
+        UpdateStress();
         Flow.FromGraph(new InboundTcpStage(socket, peer))
-            .Join(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings)))
+            .Join(Flow.FromGraph(new LmtpConnectionStage(session, peer, _settings, slot)))
             .Run(_materializer);
+    }
+
+    /// <summary>
+    /// What Postfix does under stress: the connection idle longest between transactions is asked to close (it re-checks, and
+    /// one in the middle of a message never does), and the new one is admitted in its place. False: none is idle.
+    /// </summary>
+    private bool EvictLongestIdle()
+    {
+        IActorRef oldest = ActorRefs.Nobody;
+        var since = long.MaxValue;
+        foreach (var (session, slot) in _sessions)
+        {
+            var idle = slot.IdleSince;
+            if (idle != 0 && idle < since)
+                (oldest, since) = (session, idle);
+        }
+        if (oldest.IsNobody())
+            return false;
+        _sessions[oldest].MarkBusy(); // not chosen twice while it closes
+        oldest.Tell(EvictIfIdle.Instance);
+        return true;
+    }
+
+    /// <summary>Above the stress threshold the sessions' command idle timeout is the short one, so idle connections make room.</summary>
+    private void UpdateStress()
+    {
+        var under = _sessions.Count > _settings.MaxConnections * _settings.StressThreshold;
+        if (under == _underStress)
+            return;
+        _underStress = under;
+        _log.Info(under ? "LMTP under stress: {0} of {1} connection slots taken, command idle timeout {2}" : "LMTP no longer under stress: {0} of {1} connection slots taken",
+            _sessions.Count, _settings.MaxConnections, _settings.StressCommandIdleTimeout);
+        foreach (var session in _sessions.Keys)
+            session.Tell(new StressChanged(under));
     }
 
     private void OnStop()
@@ -166,7 +208,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         // New connections are answered 421 from now on, rather than refused by a closed port (Postfix would log those as
         // failures to connect). The port is released when the listener stops, after this drain.
         _log.Info("LMTP stopping: {0} sessions open, deadline {1}", _sessions.Count, _settings.ShutdownDeadline);
-        foreach (var session in _sessions)
+        foreach (var session in _sessions.Keys)
             session.Tell(new Drain());
         Timers.StartSingleTimer("drain", DrainDeadline.Instance, _settings.ShutdownDeadline);
         CheckDrained();
@@ -183,7 +225,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
     private void CutOff()
     {
         _log.Warning("LMTP shutdown deadline passed: closing {0} sessions still busy", _sessions.Count);
-        foreach (var session in _sessions)
+        foreach (var session in _sessions.Keys)
             Context.Stop(session);
         _stopRequester?.Tell(new ListenerStopped(_sessions.Count));
     }

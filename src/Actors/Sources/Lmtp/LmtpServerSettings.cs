@@ -17,6 +17,15 @@ public sealed record LmtpServerSettings
     /// <summary>Waiting for a command line longer than this gets 421 4.4.2 (RFC 5321 4.5.3.2 suggests at least 5 minutes).</summary>
     public TimeSpan CommandIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The command idle timeout while more than <see cref="StressThreshold"/> of <see cref="MaxConnections"/> are taken
+    /// (Postfix: <c>smtpd_timeout = ${stress?10}{300}</c>): idle connections then make room quickly.
+    /// </summary>
+    public TimeSpan StressCommandIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The share of <see cref="MaxConnections"/> above which the server is under stress.</summary>
+    public double StressThreshold { get; init; } = 0.8;
+
     /// <summary>Waiting for the next bytes of a message longer than this gets 421 4.4.2.</summary>
     public TimeSpan DataIdleTimeout { get; init; } = TimeSpan.FromMinutes(3);
 

@@ -26,6 +26,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
     private readonly InFlightBudget _budget;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ILogger _messageLog;
+    private ConnectionSlot _slot = new();
     private LmtpConnection? _core;
     private IActorRef _connection = ActorRefs.Nobody;
     private string _peer = "";
@@ -37,6 +38,7 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
     private bool _readingMessage;
     private bool _inputEnded;
     private bool _draining;
+    private bool _underStress;
     private bool _closed;
 
     public LmtpSessionActor(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget, ILogger messageLog)
@@ -94,6 +96,14 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
             case Drain:
                 OnDrain();
                 break;
+            case EvictIfIdle:
+                OnEvict();
+                break;
+            case StressChanged stress:
+                _underStress = stress.UnderStress;
+                if (_core is not null && _wait == ConnectionWait.Input && !_core.ReadingMessage)
+                    RestartIdleTimer();
+                break;
             case ConnectionClosed:
                 Context.Stop(Self);
                 break;
@@ -120,8 +130,10 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
     {
         _connection = opened.Connection;
         _peer = opened.Peer;
+        _slot = opened.Slot;
         _core = new LmtpConnection(_settings.SessionSettings, _budget, _peer);
         Write(ReadAhead.NextPiece);
+        _slot.MarkIdle();
         RestartIdleTimer();
         if (_draining)
             OnDrain();
@@ -172,7 +184,13 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
                 break;
         }
         UpdateTimers(progressed);
+        if (IdleBetweenTransactions)
+            _slot.MarkIdle();
+        else
+            _slot.MarkBusy();
     }
+
+    private bool IdleBetweenTransactions => _wait == ConnectionWait.Input && _core!.BetweenTransactions;
 
     private void Write(ReadAhead next)
     {
@@ -280,9 +298,22 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
             Run();
     }
 
+    /// <summary>The listener needs this slot: close, unless a message is being received or stored.</summary>
+    private void OnEvict()
+    {
+        if (_core is null || !IdleBetweenTransactions)
+            return;
+        _log.Info("closing idle connection from {0}: every connection slot is taken", _peer);
+        _core.Close(Replies.Evicted);
+        Close();
+    }
+
     private void RestartIdleTimer()
     {
-        var timeout = _core!.ReadingMessage ? _settings.DataIdleTimeout : _settings.CommandIdleTimeout;
+        var commandTimeout = _underStress && _settings.StressCommandIdleTimeout < _settings.CommandIdleTimeout
+            ? _settings.StressCommandIdleTimeout
+            : _settings.CommandIdleTimeout;
+        var timeout = _core!.ReadingMessage ? _settings.DataIdleTimeout : commandTimeout;
         Timers.StartSingleTimer(IdleTimerKey, IdleTimedOut.Instance, timeout);
     }
 

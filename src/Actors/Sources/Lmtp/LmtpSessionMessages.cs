@@ -8,8 +8,8 @@ namespace SmtpCollector.Actors.Sources.Lmtp;
 // session answers every piece with WriteReplies, saying how many bytes it used, and the stage reads on only while what it
 // handed on and the session has not used stays small (a line's worth between commands, a window of a message's bytes).
 
-/// <summary>The connection is up; <paramref name="Connection"/> takes the session's replies.</summary>
-public sealed record ConnectionOpened(IActorRef Connection, string Peer);
+/// <summary>The connection is up; <paramref name="Connection"/> takes the session's replies; <paramref name="Slot"/> is where the session says whether it is idle, for the listener.</summary>
+public sealed record ConnectionOpened(IActorRef Connection, string Peer, ConnectionSlot Slot);
 
 /// <summary>Bytes read from the client, in order.</summary>
 public sealed record BytesReceived(ByteString Bytes);
@@ -53,6 +53,18 @@ public enum ReadAhead
 public sealed record WriteAndClose(ByteString Replies);
 
 // From the listener.
+
+/// <summary>
+/// The connection slots are all taken: close if still idle between transactions (421 4.4.2), so a new client gets in.
+/// A session in the middle of a message ignores it.
+/// </summary>
+public sealed record EvictIfIdle
+{
+    public static readonly EvictIfIdle Instance = new();
+}
+
+/// <summary>More than <see cref="LmtpServerSettings.StressThreshold"/> of the slots are taken (or no longer are): the idle timeout between commands is the stress one (or the usual one again).</summary>
+public sealed record StressChanged(bool UnderStress);
 
 /// <summary>The server is shutting down: finish the message in hand, if any, then close with 421.</summary>
 public sealed record Drain;
