@@ -51,10 +51,10 @@ public sealed class DomainsFileTests : IDisposable
 
     private static async Task<string> RcptReplyAsync(CollectorProcess collector, string recipient)
     {
-        await using var client = await RawLmtpClient.ConnectAsync(collector.EndPoint);
+        await using var client = await LmtpClient.OpenAsync(collector.EndPoint);
         await client.SendAsync(System.Text.Encoding.UTF8.GetBytes($"MAIL FROM:<s@example.net>\r\nRCPT TO:<{recipient}>\r\n"));
         await client.ExpectAsync("250");
-        return await client.ReadReplyAsync();
+        return await client.ReadReplyAsync() ?? "closed";
     }
 
     public void Dispose() => _directory.Dispose();
