@@ -35,7 +35,7 @@ public sealed class FloodSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static async Task<string> TransactAsync(LmtpTestClient client, string body = "Subject: x\r\n\r\nhello\r\n", bool declareSize = false)
+    private static async Task<string> TransactAsync(LmtpClient client, string body = "Subject: x\r\n\r\nhello\r\n", bool declareSize = false)
     {
         var size = declareSize ? $" SIZE={body.Length}" : "";
         await client.SendAsync($"MAIL FROM:<s@example.net>{size}\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
@@ -50,7 +50,7 @@ public sealed class FloodSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     public async Task Idle_connections_beyond_max_connections_get_421_and_a_client_arriving_when_a_place_is_free_is_served()
     {
         var listener = await Listener.StartAsync(Sys, Defaults with { MaxConnections = 20 });
-        var idle = new List<LmtpTestClient>();
+        var idle = new List<LmtpClient>();
         for (var i = 0; i < 20; i++)
         {
             idle.Add(await listener.ConnectAsync(greet: false));
@@ -67,7 +67,7 @@ public sealed class FloodSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
 
         await idle[0].DisposeAsync();
         // The place frees up once the server has seen the close, which a client cannot observe: tries until a deadline.
-        LmtpTestClient? served = null;
+        LmtpClient? served = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (served is null && DateTime.UtcNow < deadline)
         {

@@ -67,7 +67,7 @@ public sealed class HostileBrokerSpecs : Akka.TestKit.Xunit2.TestKit
         return (listener, publisher);
     }
 
-    private static async Task<string> SendAsync(LmtpTestClient client, int bodyBytes = 100)
+    private static async Task<string> SendAsync(LmtpClient client, int bodyBytes = 100)
     {
         await client.SendAsync("MAIL FROM:<s@example.net>\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
         await client.ExpectAsync("250");

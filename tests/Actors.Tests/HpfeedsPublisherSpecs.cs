@@ -75,7 +75,7 @@ public sealed class HpfeedsPublisherSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Encoding.ASCII.GetBytes($"Subject: message {i}\r\nMessage-Id: <{i}@test>\r\n\r\n{new string((char)('a' + i % 26), size)}\r\n.dot line\r\n");
 
     /// <summary>Sends one message (dot-stuffed) and returns the first recipient's reply.</summary>
-    private static async Task<string> SendAsync(LmtpTestClient client, byte[] message)
+    private static async Task<string> SendAsync(LmtpClient client, byte[] message)
     {
         await client.SendAsync("MAIL FROM:<s@example.net>\r\nRCPT TO:<r@trap.example>\r\nDATA\r\n");
         await client.ExpectAsync("250");

@@ -16,7 +16,7 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly LmtpServerSettings Defaults = new() { HostName = "collector.test" };
 
-    private static async Task SendMessageAsync(LmtpTestClient client, int recipients = 2, string body = "Subject: x\r\n\r\nhello\r\n")
+    private static async Task SendMessageAsync(LmtpClient client, int recipients = 2, string body = "Subject: x\r\n\r\nhello\r\n")
     {
         await client.SendAsync("MAIL FROM:<s@example.net>\r\n");
         await client.ExpectAsync("250 2.1.0");

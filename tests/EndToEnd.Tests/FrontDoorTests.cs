@@ -63,4 +63,50 @@ public sealed class FrontDoorTests(TrapStack stack) : IClassFixture<TrapStack>
         Assert.Single(await stack.WaitForPublishedAsync(p => p.Text.Contains(token, StringComparison.Ordinal), 1));
         Assert.Equal(masterBefore, await stack.Postfix.MasterPidAsync());
     }
+
+    [Fact]
+    public async Task Mail_accepted_for_a_removed_domain_before_postfix_reloads_is_delivered()
+    {
+        // A domain of its own, listed first the documented way, so that the other tests' domains stay as they are.
+        var reloads = CollectorReloads();
+        await File.AppendAllTextAsync(stack.DomainsFile, "leaving-trap.example\n");
+        await stack.Postfix.ReloadDomainsAsync();
+        await WaitForCollectorAsync(() => CollectorReloads() > reloads, "the collector never re-read the domains file");
+
+        // Removed: the collector notices within domains_poll_seconds, Postfix only when it reloads (in the container a
+        // few seconds later). Mail it accepts meanwhile reaches a collector that no longer lists the domain.
+        reloads = CollectorReloads();
+        var lines = await File.ReadAllLinesAsync(stack.DomainsFile);
+        await File.WriteAllLinesAsync(stack.DomainsFile + ".new", lines.Where(l => l != "leaving-trap.example"));
+        File.Move(stack.DomainsFile + ".new", stack.DomainsFile, overwrite: true);
+        await WaitForCollectorAsync(() => CollectorReloads() > reloads, "the collector never noticed the removal");
+
+        var token = Guid.NewGuid().ToString("N");
+        var replies = await SmtpSender.SendRawAsync(stack.Postfix.SmtpPort, Encoding.ASCII.GetBytes($"Subject: {token}\r\n\r\nx\r\n"),
+            "s@evil.example", "x@leaving-trap.example");
+        Assert.StartsWith("250", replies[^2], StringComparison.Ordinal);
+        // Delivered within the grace (domains_grace_seconds, 60 by default): published, not refused 550 and bounced away.
+        Assert.Single(await stack.WaitForPublishedAsync(p => p.Text.Contains(token, StringComparison.Ordinal), 1));
+        Assert.Contains("no longer listed but still accepted: leaving-trap.example", stack.Collector!.Output, StringComparison.Ordinal);
+        await stack.Postfix.WaitForEmptyQueueAsync();
+        Assert.DoesNotContain("550 5.1.2", stack.Postfix.Log, StringComparison.Ordinal);
+
+        await stack.Postfix.ReloadDomainsAsync();
+        var refused = await SmtpSender.SendRawAsync(stack.Postfix.SmtpPort, "Subject: after\r\n\r\nx\r\n"u8.ToArray(), "s@evil.example", "x@leaving-trap.example");
+        Assert.Contains(refused, r => r.StartsWith("554 5.7.1", StringComparison.Ordinal));
+    }
+
+    private int CollectorReloads() =>
+        System.Text.RegularExpressions.Regex.Count(stack.Collector!.Output, "trap domains reloaded");
+
+    private async Task WaitForCollectorAsync(Func<bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{what}:\n{stack.Collector!.Output}");
+            await Task.Delay(50);
+        }
+    }
 }

@@ -10,7 +10,7 @@ public sealed class ByteExactTests : CollectorWithFileSink
 {
     private async Task<StoredPayload> DeliverAndReadBackAsync(byte[] message)
     {
-        await using var client = await RawLmtpClient.ConnectAsync(Collector.EndPoint);
+        await using var client = await LmtpClient.OpenAsync(Collector.EndPoint);
         var replies = await client.DeliverAsync(message, "x@trap.example");
         Assert.StartsWith("250 2.0.0 <x@trap.example>", replies[0]);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(message));
@@ -48,7 +48,7 @@ public sealed class ByteExactTests : CollectorWithFileSink
     [Fact]
     public async Task A_600_byte_command_line_is_answered_and_the_session_goes_on()
     {
-        await using var client = await RawLmtpClient.ConnectAsync(Collector.EndPoint);
+        await using var client = await LmtpClient.OpenAsync(Collector.EndPoint);
         await client.SendAsync(Encoding.ASCII.GetBytes("MAIL FROM:<" + new string('a', 580) + "@example.net>\r\n"));
         Assert.StartsWith("500 5.5.2", await client.ReadReplyAsync());
         var replies = await client.DeliverAsync("Subject: after\r\n\r\nok\r\n"u8.ToArray(), "x@trap.example");

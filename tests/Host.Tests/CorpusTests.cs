@@ -25,10 +25,10 @@ public sealed class CorpusTests
         const int sessions = 4;
         await Parallel.ForEachAsync(files.Chunk((files.Length + sessions - 1) / sessions), async (share, cancel) =>
         {
-            await using var client = await RawLmtpClient.ConnectAsync(collector.EndPoint);
+            await using var client = await LmtpClient.OpenAsync(collector.EndPoint);
             foreach (var file in share)
             {
-                var bytes = RawLmtpClient.ToCrlf(await File.ReadAllBytesAsync(file, cancel));
+                var bytes = MessageBytes.ToCrlf(await File.ReadAllBytesAsync(file, cancel));
                 var replies = await client.DeliverAsync(bytes, "victim@trap.example");
                 Assert.True(replies[0].StartsWith("250 2.0.0", StringComparison.Ordinal), $"{Path.GetFileName(file)}: {replies[0]}");
                 lock (sent)

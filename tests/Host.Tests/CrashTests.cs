@@ -20,7 +20,7 @@ public sealed class CrashTests
         for (var round = 0; round < 3; round++)
         {
             await using var collector = await CollectorProcess.StartAsync("--sink", $"file:{sink}");
-            await using (var client = await RawLmtpClient.ConnectAsync(collector.EndPoint))
+            await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
             {
                 for (var i = 0; i < 20; i++)
                 {
@@ -30,7 +30,7 @@ public sealed class CrashTests
                     confirmed.Add(Convert.ToHexStringLower(SHA256.HashData(message)));
                 }
                 // Pipelined so that kill -9 lands while later messages are still arriving.
-                await client.SendAsync(RawLmtpClient.DotStuff(Message(round * 100 + 99)));
+                await client.SendAsync(MessageBytes.DotStuff(Message(round * 100 + 99)));
             }
             await collector.KillAsync();
         }
@@ -47,8 +47,8 @@ public sealed class CrashTests
         using var temp = new TempDirectory();
         var sink = temp.File("messages.jsonl");
         await using var collector = await CollectorProcess.StartAsync("--sink", $"file:{sink}");
-        await using var idle = await RawLmtpClient.ConnectAsync(collector.EndPoint);
-        await using var busy = await RawLmtpClient.ConnectAsync(collector.EndPoint);
+        await using var idle = await LmtpClient.OpenAsync(collector.EndPoint);
+        await using var busy = await LmtpClient.OpenAsync(collector.EndPoint);
         await busy.SendAsync("MAIL FROM:<s@example.net>\r\nRCPT TO:<x@trap.example>\r\nDATA\r\n"u8.ToArray());
         await busy.ExpectAsync("250");
         await busy.ExpectAsync("250");

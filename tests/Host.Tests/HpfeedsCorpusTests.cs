@@ -33,10 +33,10 @@ public sealed class HpfeedsCorpusTests
         var sent = new Dictionary<string, byte[]>();
         await Parallel.ForEachAsync(files.Chunk((files.Length + 3) / 4), async (share, cancel) =>
         {
-            await using var client = await RawLmtpClient.ConnectAsync(collector.EndPoint);
+            await using var client = await LmtpClient.OpenAsync(collector.EndPoint);
             foreach (var file in share)
             {
-                var bytes = RawLmtpClient.ToCrlf(await File.ReadAllBytesAsync(file, cancel));
+                var bytes = MessageBytes.ToCrlf(await File.ReadAllBytesAsync(file, cancel));
                 var reply = (await client.DeliverAsync(bytes, "victim@trap.example"))[0];
                 Assert.True(reply.StartsWith("250 2.0.0", StringComparison.Ordinal), $"{Path.GetFileName(file)}: {reply}");
                 lock (sent)

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SmtpCollector.Actors.Tests.Support;
 using SmtpCollector.Host.Tests.Support;
 using Xunit;
 
@@ -43,7 +42,7 @@ public sealed class HpfeedsTlsProcessTests
         await Parallel.ForEachAsync(Enumerable.Range(0, 4), async (client, _) =>
         {
             var random = new Random(client);
-            await using var lmtp = await RawLmtpClient.ConnectAsync(collector.EndPoint);
+            await using var lmtp = await LmtpClient.OpenAsync(collector.EndPoint);
             foreach (var size in new[] { 1_000, 70_000, 300_000, 700_000, 5_000 })
             {
                 var body = Message(size + client, random);

@@ -14,7 +14,7 @@ public sealed class LogTests
         using var temp = new TempDirectory();
         await using var collector = await CollectorProcess.StartAsync("--sink", $"file:{temp.File("messages.jsonl")}");
         var messages = Enumerable.Range(0, 3).Select(i => Encoding.ASCII.GetBytes($"Subject: log test {i}\r\n\r\nbody {i}\r\n")).ToList();
-        await using (var client = await RawLmtpClient.ConnectAsync(collector.EndPoint))
+        await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
         {
             foreach (var message in messages)
                 Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(message, "x@trap.example"))[0]);

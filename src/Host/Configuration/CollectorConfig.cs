@@ -20,6 +20,9 @@ public sealed class CollectorConfig
 
     public double DomainsPollSeconds { get; set; } = 2;
 
+    /// <summary>How long a domain removed from the domains file is still accepted (Postfix reloads it later); 0: not at all.</summary>
+    public double DomainsGraceSeconds { get; set; } = 60;
+
     /// <summary><c>file:PATH</c> (json lines, synced before 250) or <c>raw:DIR</c> (one <c>&lt;sha256&gt;.eml</c> per message).</summary>
     public string Sink { get; set; } = "file:messages.jsonl";
 

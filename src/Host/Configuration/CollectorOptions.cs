@@ -23,8 +23,11 @@ public sealed record SinkOptions(SinkKind Kind, string Path, bool Envelope)
     }
 }
 
-/// <summary>The trap domains file, watched for changes; <see cref="FixedDomains"/> are the configuration's own list.</summary>
-public sealed record DomainsFileOptions(string Path, IReadOnlyList<string> FixedDomains, string InitialText, TimeSpan PollInterval);
+/// <summary>
+/// The trap domains file, watched for changes; <see cref="FixedDomains"/> are the configuration's own list;
+/// <see cref="Grace"/>: how long a domain removed from the file is still accepted.
+/// </summary>
+public sealed record DomainsFileOptions(string Path, IReadOnlyList<string> FixedDomains, string InitialText, TimeSpan PollInterval, TimeSpan Grace);
 
 /// <summary>The validated configuration: the file's values, overridden by the command line, turned into settings.</summary>
 public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
@@ -79,7 +82,8 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
         var path = System.IO.Path.GetFullPath(config.DomainsFile);
         try
         {
-            return new DomainsFileOptions(path, config.Domains, File.ReadAllText(path), Seconds(config.DomainsPollSeconds, "domains_poll_seconds", source));
+            return new DomainsFileOptions(path, config.Domains, File.ReadAllText(path), Seconds(config.DomainsPollSeconds, "domains_poll_seconds", source),
+                SecondsOrZero(config.DomainsGraceSeconds, "domains_grace_seconds", source));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -101,4 +105,8 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
 
     private static TimeSpan Seconds(double value, string key, string source) =>
         value > 0 && value <= 86_400 ? TimeSpan.FromSeconds(value) : throw new ConfigException($"{source}: {key} must be between 0 and 86400 seconds, is {value}");
+
+    // For a period that may be off (0), unlike a timeout.
+    private static TimeSpan SecondsOrZero(double value, string key, string source) =>
+        value >= 0 && value <= 86_400 ? TimeSpan.FromSeconds(value) : throw new ConfigException($"{source}: {key} must be from 0 to 86400 seconds, is {value}");
 }

@@ -24,7 +24,8 @@ public static class LmtpHostingExtensions
                 var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink, messageLog: messageLog), "lmtp-listener");
                 registry.Register<LmtpListener>(listener);
                 if (domainsFile is not null)
-                    system.ActorOf(TrapDomainsFileActor.Props(domainsFile.Path, domainsFile.FixedDomains, domainsFile.InitialText, domainsFile.PollInterval, listener), "trap-domains-file");
+                    system.ActorOf(TrapDomainsFileActor.Props(domainsFile.Path, domainsFile.FixedDomains, domainsFile.InitialText, domainsFile.PollInterval,
+                        domainsFile.Grace, listener), "trap-domains-file");
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "lmtp-drain", async () =>
                 {
                     await listener.Ask<ListenerStopped>(new StopListening(), phaseTimeout);

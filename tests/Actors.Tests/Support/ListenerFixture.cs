@@ -52,9 +52,9 @@ public sealed class Listener
         Assert.Equal(Budget.Blocks.Allocated, Budget.Blocks.FreeCount);
     }
 
-    public async Task<LmtpTestClient> ConnectAsync(bool greet = true)
+    public async Task<LmtpClient> ConnectAsync(bool greet = true)
     {
-        var client = await LmtpTestClient.ConnectAsync(EndPoint);
+        var client = await LmtpClient.ConnectAsync(EndPoint);
         if (greet)
         {
             await client.ExpectAsync("220 ");

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using SmtpCollector.Host.Tests.Support;
 
 namespace SmtpCollector.EndToEnd.Tests.Support;
 

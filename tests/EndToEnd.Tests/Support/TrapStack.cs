@@ -1,5 +1,4 @@
 using System.Globalization;
-using SmtpCollector.Host.Tests.Support;
 using SmtpCollector.TestBroker;
 using Xunit;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace SmtpCollector.Actors.Tests.Support;
+namespace SmtpCollector.TestSupport;
 
 /// <summary>
 /// Terminates TLS in front of the plain test broker, like the reference broker's TLS endpoint: a throwaway CA signs a

@@ -1,4 +1,4 @@
-namespace SmtpCollector.Host.Tests.Support;
+namespace SmtpCollector.TestSupport;
 
 public sealed class TempDirectory : IDisposable
 {

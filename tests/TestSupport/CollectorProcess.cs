@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace SmtpCollector.Host.Tests.Support;
+namespace SmtpCollector.TestSupport;
 
 /// <summary>The real smtp-collector program, started as a child process on a port of its own choosing (127.0.0.1:0).</summary>
 public sealed partial class CollectorProcess : IAsyncDisposable
