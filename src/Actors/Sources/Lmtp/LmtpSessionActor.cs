@@ -16,7 +16,7 @@ namespace SmtpCollector.Actors.Sources.Lmtp;
 /// shutdown. Whatever the core does not use yet stays here, and the stage reads on only as the core uses it, so a slow
 /// sink or an exhausted memory budget stops the reading of this connection, and nothing else.
 /// </summary>
-public sealed class LmtpSessionActor : UntypedActor, IWithTimers
+public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
 {
     private static readonly TimeSpan BudgetRetryInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan SinkAnswerGrace = TimeSpan.FromSeconds(2);
@@ -211,38 +211,6 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         _closed = true;
     }
 
-    private void UpdateTimers(bool progressed)
-    {
-        var reading = _core!.ReadingMessage;
-        var modeChanged = reading != _readingMessage;
-        if (modeChanged)
-        {
-            // A message must arrive whole within its deadline, however steadily its bytes come.
-            if (reading)
-                Timers.StartSingleTimer(MessageDeadlineKey, MessageDeadlinePassed.Instance, _settings.MessageDeadline);
-            else
-                Timers.Cancel(MessageDeadlineKey);
-            _readingMessage = reading;
-        }
-        // Waiting for memory is bounded by in_flight_wait_seconds, storing by the sink's deadline.
-        if (_wait is not (ConnectionWait.Input or ConnectionWait.RepliesRead))
-            Timers.Cancel(IdleTimerKey);
-        else if (progressed || modeChanged || !Timers.IsTimerActive(IdleTimerKey))
-            RestartIdleTimer();
-    }
-
-    private void OnRetryBudget()
-    {
-        if (_wait != ConnectionWait.Memory)
-            return;
-        if (_budgetDeadline is { } deadline && DateTime.UtcNow >= deadline)
-        {
-            _log.Warning("Memory budget for messages in flight ({0} bytes) exhausted for {1}; message from {2} will get 452", _budget.Capacity, _settings.InFlightWait, _peer);
-            _core!.GiveUpOnMemory();
-        }
-        Run();
-    }
-
     private void Deliver(ReceivedMessage message)
     {
         // The body and its share of the budget go to the sink, which releases both once nothing reads the bytes any more:
@@ -269,24 +237,6 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         Run();
     }
 
-    private void OnIdle()
-    {
-        if (_wait is ConnectionWait.Sink or ConnectionWait.Memory)
-            return;
-        _log.Info("idle timeout for {0} in state {1}", _peer, _core!.Session.State);
-        _core.Close(Replies.IdleTimeout);
-        Close();
-    }
-
-    private void OnMessageDeadline()
-    {
-        if (!_core!.ReadingMessage || _wait is ConnectionWait.Sink or ConnectionWait.Memory)
-            return;
-        _log.Info("message deadline passed for {0}: {1} bytes received", _peer, _core.Intake.Length);
-        _core.Close(Replies.IdleTimeout);
-        Close();
-    }
-
     private void OnDrain()
     {
         _draining = true;
@@ -308,34 +258,4 @@ public sealed class LmtpSessionActor : UntypedActor, IWithTimers
         Close();
     }
 
-    private void RestartIdleTimer()
-    {
-        var commandTimeout = _underStress && _settings.StressCommandIdleTimeout < _settings.CommandIdleTimeout
-            ? _settings.StressCommandIdleTimeout
-            : _settings.CommandIdleTimeout;
-        var timeout = _core!.ReadingMessage ? _settings.DataIdleTimeout : commandTimeout;
-        Timers.StartSingleTimer(IdleTimerKey, IdleTimedOut.Instance, timeout);
-    }
-
-    private const string IdleTimerKey = "idle";
-    private const string MessageDeadlineKey = "message-deadline";
-    private const string BudgetTimerKey = "budget";
-    private const string SinkSilentKey = "sink-silent";
-
-    private sealed record SinkSilent(ReceivedMessage Message);
-
-    private sealed record MessageDeadlinePassed
-    {
-        public static readonly MessageDeadlinePassed Instance = new();
-    }
-
-    private sealed record IdleTimedOut
-    {
-        public static readonly IdleTimedOut Instance = new();
-    }
-
-    private sealed record RetryBudget
-    {
-        public static readonly RetryBudget Instance = new();
-    }
 }
