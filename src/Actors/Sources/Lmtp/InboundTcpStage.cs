@@ -15,7 +15,7 @@ namespace SmtpCollector.Actors.Sources.Lmtp;
 /// The socket directly, not Akka.IO: an Akka.IO connection is one more actor per connection and several messages per
 /// read and write, which measured as a third of the collector's CPU with one connection per message (bench/README.md).
 /// (Akka.Streams' <c>Tcp().Bind</c> also leaked: every connection watched the binding's stage actor, and in Akka.NET
-/// 1.5.74 <c>FunctionRef.RemoveWatcher</c> never forgets a watcher, so each connection ever accepted stayed reachable.)
+/// 1.5.74 and 1.5.75 <c>FunctionRef.RemoveWatcher</c> never forgets a watcher, so each connection ever accepted stayed reachable.)
 /// </para>
 /// <para>
 /// Reading waits for data with a zero-byte receive (so an idle connection holds no buffer, as in Kestrel), then reads
