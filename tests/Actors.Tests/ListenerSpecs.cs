@@ -177,6 +177,12 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
         var listener = await Listener.StartAsync(Sys, Defaults with { MaxConnections = 2 });
         var first = await listener.ConnectAsync();
         await using var second = await listener.ConnectAsync();
+        // Both in a transaction: idle ones would be closed to make room (IdleFloodSpecs).
+        foreach (var busy in new[] { first, second })
+        {
+            await busy.SendAsync("MAIL FROM:<s@example.net>\r\n");
+            await busy.ExpectAsync("250");
+        }
 
         await using (var third = await listener.ConnectAsync(greet: false))
         {
