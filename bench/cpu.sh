@@ -61,7 +61,7 @@ for size in 5120 102400; do
         read -r cpu0 cs0 < <(counters)
         send "$size" "$messages" "$mode"
         read -r cpu1 cs1 < <(counters)
-        python3 -c "import sys; c0,c1,s0,s1,n=map(float,sys.argv[1:]); print(f'| {int(sys.argv[6])//1024} KB | {sys.argv[7]} | {int(n)} | {(c1-c0)/n*1e6:.0f} | {(s1-s0)/n:.1f} |')" \
+        python3 -c "import sys; c0,c1,s0,s1,n=map(float,sys.argv[1:6]); print(f'| {int(sys.argv[6])//1024} KB | {sys.argv[7]} | {int(n)} | {(c1-c0)/n*1e6:.0f} | {(s1-s0)/n:.1f} |')" \
             "$cpu0" "$cpu1" "$cs0" "$cs1" "$messages" "$size" "$([[ -n $mode ]] && echo reused || echo "one per message")"
     done
 done
