@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-dotnet "$out/smtp-collector.dll" lmtp --listen "127.0.0.1:$port" --sink "file:$work/messages.jsonl" >"$work/collector.log" 2>&1 &
+dotnet "$out/smtp-collector.dll" lmtp --http none --listen "127.0.0.1:$port" --sink "file:$work/messages.jsonl" >"$work/collector.log" 2>&1 &
 pid=$!
 for _ in $(seq 300); do
     grep -q "LMTP listening on" "$work/collector.log" && break

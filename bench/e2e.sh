@@ -77,7 +77,7 @@ echo "trap.example" >"$work/domains"
 printf 'domains_file: %s\n' "$work/domains" >"$work/collector.yml"
 printf 'broker: 127.0.0.1\nport: %s\nidentity: writer\nsecret: secret\nchannels: [spam.mails]\nconfirm: %s\nspool_directory: %s\n' \
     "$broker_port" "$confirm" "$work/spool" >"$work/feed.yml"
-dotnet "$out/smtp-collector.dll" lmtp --config "$work/collector.yml" --listen "127.0.0.1:$lmtp_port" \
+dotnet "$out/smtp-collector.dll" lmtp --http none --config "$work/collector.yml" --listen "127.0.0.1:$lmtp_port" \
     --feed-config "$work/feed.yml" >"$work/collector.log" 2>&1 &
 collector_pid=$!
 pids+=("$collector_pid")

@@ -68,7 +68,7 @@ a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
 print(a.getsockname()[1], b.getsockname()[1])')
 
 # Started directly (bash forks and execs dotnet), so $! is the dotnet process whose /proc status we read.
-dotnet "$out/smtp-collector.dll" lmtp --listen "127.0.0.1:$collector_port" --sink "file:$work/messages.jsonl" \
+dotnet "$out/smtp-collector.dll" lmtp --http none --listen "127.0.0.1:$collector_port" --sink "file:$work/messages.jsonl" \
     >"$work/collector.log" 2>&1 &
 collector_pid=$!
 "$smtp_sink" -L -u nobody "127.0.0.1:$sink_port" 256 >"$work/sink.log" 2>&1 &
@@ -226,7 +226,7 @@ print(*(x.getsockname()[1] for x in s))')
         if [[ "$mode" == confirm ]]; then port=$confirm_port; confirm=true; fi
         printf 'broker: 127.0.0.1\nport: %s\nidentity: writer\nsecret: secret\nchannels: [spam.mails]\nconfirm: %s\nspool_directory: %s\n' \
             "$broker_port" "$confirm" "$work/spool-$mode" >"$work/feed-$mode.yml"
-        dotnet "$out/smtp-collector.dll" lmtp --listen "127.0.0.1:$port" --feed-config "$work/feed-$mode.yml" >"$work/collector-$mode.log" 2>&1 &
+        dotnet "$out/smtp-collector.dll" lmtp --http none --listen "127.0.0.1:$port" --feed-config "$work/feed-$mode.yml" >"$work/collector-$mode.log" 2>&1 &
         feed_pids+=("$!")
         pid_of[$port]=$!
         for _ in $(seq 300); do grep -q "LMTP listening" "$work/collector-$mode.log" && break; sleep 0.1; done

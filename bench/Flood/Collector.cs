@@ -33,7 +33,7 @@ internal sealed partial class Collector : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { dll, "lmtp", "--config", config, "--listen", "127.0.0.1:0" })
+        foreach (var argument in new[] { dll, "lmtp", "--config", config, "--listen", "127.0.0.1:0", "--http", "none" })
             start.ArgumentList.Add(argument);
         var collector = new Collector(new Process { StartInfo = start }, new StreamWriter(logPath) { AutoFlush = false });
         collector._process.OutputDataReceived += (_, e) => collector.Record(e.Data);

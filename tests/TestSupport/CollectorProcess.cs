@@ -32,7 +32,9 @@ public sealed partial class CollectorProcess : IAsyncDisposable
     /// <summary>Starts <c>smtp-collector lmtp</c> with <paramref name="arguments"/> (plus <c>--listen 127.0.0.1:0</c> unless given) and waits until it listens.</summary>
     public static async Task<CollectorProcess> StartAsync(params string[] arguments)
     {
-        var collector = Launch(["lmtp", .. arguments, .. arguments.Contains("--listen") ? Array.Empty<string>() : ["--listen", "127.0.0.1:0"]]);
+        // No HTTP endpoint unless a test asks for one: tests run collectors side by side, and the default port is one.
+        var collector = Launch(["lmtp", .. arguments, .. arguments.Contains("--listen") ? Array.Empty<string>() : ["--listen", "127.0.0.1:0"],
+            .. arguments.Contains("--http") ? Array.Empty<string>() : ["--http", "none"]]);
         using var deadline = new CancellationTokenSource(StartDeadline);
         var exited = collector._process.WaitForExitAsync(deadline.Token);
         var first = await Task.WhenAny(collector._listening.Task, exited);

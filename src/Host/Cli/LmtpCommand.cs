@@ -12,10 +12,11 @@ public static class LmtpCommand
         var listen = new Option<string?>("--listen", "-l") { Description = "HOST:PORT to listen on for LMTP (default 127.0.0.1:2424)" };
         var sink = new Option<string?>("--sink", "-s") { Description = "file:PATH (json lines, default file:messages.jsonl) or raw:DIR (<sha256>.eml files)" };
         var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "hpfeeds broker configuration (the original's feed_config.yml): publish there instead of --sink" };
+        var http = new Option<string?>("--http") { Description = "ADDRESS:PORT of the HTTP endpoint: /metrics, /healthz, /readyz (default 127.0.0.1:8424; none: off)" };
 
         var command = new Command("lmtp", "Run the catch-all LMTP server that Postfix delivers trapped mail to")
         {
-            config, listen, sink, feed,
+            config, listen, sink, feed, http,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -23,6 +24,8 @@ public static class LmtpCommand
             try
             {
                 options = LoadOptions(parse.GetValue(config), parse.GetValue(listen), parse.GetValue(sink));
+                if (parse.GetValue(http) is { } endpoint)
+                    options = options with { Http = CollectorOptions.ParseHttp(endpoint, "--http") };
                 if (parse.GetValue(feed) is { } feedFile)
                     options = options with { Feed = FeedOptions.Load(feedFile.FullName) };
             }

@@ -9,6 +9,9 @@ public sealed class CollectorConfig
     /// <summary>HOST:PORT to listen on for LMTP.</summary>
     public string Listen { get; set; } = "127.0.0.1:2424";
 
+    /// <summary>HOST:PORT of the HTTP endpoint (metrics, health); <c>none</c> turns it off.</summary>
+    public string HttpListen { get; set; } = "127.0.0.1:8424";
+
     /// <summary>The name in the greeting and the LHLO reply; the machine's name when empty.</summary>
     public string Hostname { get; set; } = "";
 

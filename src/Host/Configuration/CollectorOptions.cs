@@ -37,6 +37,9 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
 
     public DomainsFileOptions? DomainsFile { get; init; }
 
+    /// <summary>Where the HTTP endpoint (metrics, health) listens; none when off.</summary>
+    public IPEndPoint? Http { get; init; }
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);
@@ -72,7 +75,11 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
             InFlightWait = Seconds(config.InFlightWaitSeconds, "in_flight_wait_seconds", source),
             ShutdownDeadline = Seconds(config.ShutdownDeadlineSeconds, "shutdown_deadline_seconds", source),
         };
-        return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source)) { DomainsFile = domainsFile };
+        return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source))
+        {
+            DomainsFile = domainsFile,
+            Http = ParseHttp(config.HttpListen, source),
+        };
     }
 
     private static DomainsFileOptions? ReadDomainsFile(CollectorConfig config, string source)
@@ -98,6 +105,18 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
             throw new ConfigException($"{source}: listen '{listen}' is not HOST:PORT");
         var host = listen[..colon].Trim('[', ']');
         return (host, port);
+    }
+
+    /// <summary>HOST:PORT with HOST an address (Kestrel binds addresses), or <c>none</c>.</summary>
+    public static IPEndPoint? ParseHttp(string listen, string source)
+    {
+        if (listen.Equals("none", StringComparison.OrdinalIgnoreCase))
+            return null;
+        var colon = listen.LastIndexOf(':');
+        if (colon > 0 && IPAddress.TryParse(listen[..colon].Trim('[', ']'), out var address)
+            && int.TryParse(listen.AsSpan(colon + 1), out var port) && port is >= 0 and <= 65535)
+            return new IPEndPoint(address, port);
+        throw new ConfigException($"{source}: http_listen '{listen}' is not ADDRESS:PORT or none");
     }
 
     private static T AtLeast<T>(T value, T minimum, string key, string source) where T : System.Numerics.INumber<T> =>

@@ -1,37 +1,29 @@
 using Akka.Actor;
 using Akka.Hosting;
-using LogLevel = Akka.Event.LogLevel;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SmtpCollector.Actors.Sources.Lmtp;
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Host.Configuration;
+using LogLevel = Akka.Event.LogLevel;
 
 namespace SmtpCollector.Host.Hosting;
 
 public static class CollectorHost
 {
-    private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options) =>
-        options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed) : builder.WithStoreSink(options.Sink);
+    private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics) =>
+        options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics) : builder.WithStoreSink(options.Sink);
 
     public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddCollectorConsole();
-        builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
-        builder.Services.AddAkka("smtp-collector", akka => akka
-            .WithHoconSettings()
-            .ConfigureLoggers(loggers =>
-            {
-                loggers.LogLevel = LogLevel.InfoLevel;
-                loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-            })
-            .WithMessageSink(options)
-            .WithLmtpListener(options.Lmtp, options.DomainsFile));
-
-        using var host = builder.Build();
+        using var metrics = new CollectorMetrics(options.Feed is null ? options.Sink.Kind.ToString().ToLowerInvariant() : "hpfeeds");
+        var web = options.Http is { } http ? HttpEndpoint.CreateBuilder(http) : null;
+        IHostApplicationBuilder builder = web ?? (IHostApplicationBuilder)Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        Configure(builder, options, metrics);
+        using var host = web is null ? ((HostApplicationBuilder)builder).Build() : MapEndpoints(web.Build());
         await host.StartAsync(cancellation);
 
         var registry = host.Services.GetRequiredService<ActorRegistry>();
@@ -46,5 +38,31 @@ public static class CollectorHost
 
         await host.WaitForShutdownAsync(cancellation);
         return 0;
+    }
+
+    private static WebApplication MapEndpoints(WebApplication app)
+    {
+        HttpEndpoint.Map(app);
+        return app;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics)
+    {
+        builder.Logging.AddCollectorConsole();
+        builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
+        builder.Services.AddAkka("smtp-collector", akka => akka
+            .WithHoconSettings()
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
+            .WithActorSystemLivenessCheck()
+            .WithMessageSink(options, metrics)
+            .WithLmtpListener(options.Lmtp with { Metrics = metrics }, options.DomainsFile));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("ready",
+            services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null), HealthStatus.Unhealthy, [HttpEndpoint.ReadyTag]));
     }
 }

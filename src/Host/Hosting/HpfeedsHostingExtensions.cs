@@ -1,12 +1,13 @@
 using Akka.Hosting;
 using SmtpCollector.Actors.Sinks.Hpfeeds;
+using SmtpCollector.Actors.Telemetry;
 
 namespace SmtpCollector.Host.Hosting;
 
 public static class HpfeedsHostingExtensions
 {
     /// <summary>The hpfeeds publisher as the <see cref="MessageSink"/>: sessions answer 250 only once the broker has the message.</summary>
-    public static AkkaConfigurationBuilder WithHpfeedsPublisher(this AkkaConfigurationBuilder builder, HpfeedsSettings settings) =>
+    public static AkkaConfigurationBuilder WithHpfeedsPublisher(this AkkaConfigurationBuilder builder, HpfeedsSettings settings, CollectorMetrics? metrics = null) =>
         builder.WithActors((system, registry, _) =>
-            registry.Register<MessageSink>(system.ActorOf(HpfeedsPublisherActor.Props(settings), "hpfeeds-publisher")));
+            registry.Register<MessageSink>(system.ActorOf(HpfeedsPublisherActor.Props(settings, metrics), "hpfeeds-publisher")));
 }

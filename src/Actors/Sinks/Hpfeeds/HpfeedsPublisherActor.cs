@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using SmtpCollector.Actors.Sinks.Files;
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Protocol.Hpfeeds;
 using SmtpCollector.Protocol.Payload;
 
@@ -25,6 +26,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly HpfeedsSettings _settings;
+    private readonly CollectorMetrics? _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkedList<Pending> _waiting = new();
     private readonly Dictionary<long, Pending> _inFlight = [];
@@ -33,13 +35,15 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private long _nextSequence;
     private long _spooled;
 
-    public HpfeedsPublisherActor(HpfeedsSettings settings)
+    public HpfeedsPublisherActor(HpfeedsSettings settings, CollectorMetrics? metrics)
     {
         _settings = settings;
+        _metrics = metrics;
         Receive<StoreMessage>(OnStore);
         Receive<BrokerReady>(ready =>
         {
             _connection = ready.Connection;
+            _metrics?.BrokerReconnects.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
             Pump();
         });
         Receive<BatchWritten>(written =>
@@ -60,7 +64,9 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(HpfeedsSettings settings) => Akka.Actor.Props.Create(() => new HpfeedsPublisherActor(settings));
+    /// <param name="metrics">Where the broker link and the window are published; nothing is counted without it.</param>
+    public static Props Props(HpfeedsSettings settings, CollectorMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new HpfeedsPublisherActor(settings, metrics));
 
     protected override void PreStart()
     {
@@ -69,6 +75,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             .WithManualReset();
         Context.ActorOf(BackoffSupervisor.Props(options), "hpfeeds-connection");
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
+        _metrics?.ObserveBroker($"{_settings.Host}:{_settings.Port}");
         _log.Info("publishing to {0}{1}, max payload {2} bytes, oversize: {3}", _settings, _settings.Confirm ? $" with confirmation on {_settings.ConfirmChannel}" : "",
             _settings.MaxPayloadBytes, _settings.Oversize);
     }
@@ -166,6 +173,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             _inFlight[sequence] = pending;
             _connection.Tell(new WriteBatch(sequence, pending.Frames));
         }
+        _metrics?.BrokerState(_connection is not null, _inFlight.Count);
     }
 
     private void Confirm(long sequence, bool onlyThat)
@@ -187,6 +195,8 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         if (!lost.Connection.Equals(_connection) && _connection is not null)
             return;
         _connection = null;
+        _metrics?.BrokerErrors.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
+        _metrics?.BrokerState(false, 0);
         // Back to the front, in their order: at least once, never lost. Those already answered 451 are Postfix's to retry.
         var unconfirmed = _inFlight.Where(p => !p.Value.Answered).OrderByDescending(p => p.Key).Select(p => p.Value).ToList();
         if (unconfirmed.Count > 0)

@@ -40,6 +40,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         _settings = settings;
         _sink = sink;
         _budget = budget ?? new InFlightBudget(settings.MaxInFlightBytes);
+        settings.Metrics?.Observe(_budget);
         _messageLog = messageLog;
         // Built once: Props from an expression compiles its arguments each time, which costs more than the session itself.
         _sessionProps = LmtpSessionActor.Props(settings, sink, _budget, messageLog);
@@ -146,6 +147,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         if (_stopRequester is not null || sessions >= _settings.MaxConnections)
         {
             var reply = _stopRequester is not null ? Replies.ShuttingDown : Replies.TooManyConnections;
+            _settings.Metrics?.ConnectionsRefused.Add(1);
             if (_stopRequester is null)
                 _log.Warning("refusing connection from {0}: {1} sessions already (max_connections)", peer, sessions);
             Flow.FromGraph(new InboundTcpStage(socket, peer))
@@ -183,6 +185,7 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         if (oldest.IsNobody())
             return false;
         _sessions[oldest].MarkBusy(); // not chosen twice while it closes
+        _settings.Metrics?.ConnectionsEvicted.Add(1);
         oldest.Tell(EvictIfIdle.Instance);
         return true;
     }

@@ -1,3 +1,4 @@
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Protocol.Lmtp;
 
 namespace SmtpCollector.Actors.Sources.Lmtp;
@@ -56,6 +57,9 @@ public sealed record LmtpServerSettings
 
     /// <summary>A closing connection whose client does not take its last reply is dropped after this.</summary>
     public TimeSpan CloseGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the listener and its sessions count what they do; nothing is counted without it.</summary>
+    public CollectorMetrics? Metrics { get; init; }
 
     public LmtpSessionSettings SessionSettings => new(HostName, Limits, Domains);
 }

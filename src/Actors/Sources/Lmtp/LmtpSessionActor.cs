@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -16,8 +17,10 @@ namespace SmtpCollector.Actors.Sources.Lmtp;
 /// shutdown. Whatever the core does not use yet stays here, and the stage reads on only as the core uses it, so a slow
 /// sink or an exhausted memory budget stops the reading of this connection, and nothing else.
 /// </summary>
-public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
+public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConnectionTrace
 {
+    private static readonly KeyValuePair<string, object?> Source = new("source", "lmtp");
+
     private static readonly TimeSpan BudgetRetryInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan SinkAnswerGrace = TimeSpan.FromSeconds(2);
 
@@ -35,6 +38,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
     private ConnectionWait _wait = ConnectionWait.Input;
     private DateTime? _budgetDeadline;
     private ReceivedMessage? _delivering;
+    private long _deliveredAt;
     private bool _readingMessage;
     private bool _inputEnded;
     private bool _draining;
@@ -66,13 +70,13 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
                 RunIf(ConnectionWait.Input);
                 break;
             case MessageStored stored:
-                OnSinkAnswer(stored.Message, Replies.Delivered(stored.Message.Sha256), "stored");
+                OnSinkAnswer(stored.Message, Replies.Delivered(stored.Message.Sha256), "stored", null);
                 break;
             case MessageNotStored refused:
-                OnSinkAnswer(refused.Message, Replies.For(refused.Reason), refused.Detail);
+                OnSinkAnswer(refused.Message, Replies.For(refused.Reason), refused.Detail, refused.Reason);
                 break;
             case SinkSilent silent:
-                OnSinkAnswer(silent.Message, Replies.SinkTimedOut, $"no answer from the sink within {_settings.SinkDeadline}");
+                OnSinkAnswer(silent.Message, Replies.SinkTimedOut, $"no answer from the sink within {_settings.SinkDeadline}", NotStoredReason.Timeout);
                 break;
             case RepliesRead:
                 RunIf(ConnectionWait.RepliesRead);
@@ -119,8 +123,11 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
     public static Props Props(LmtpServerSettings settings, IActorRef sink, InFlightBudget budget, ILogger? messageLog = null) =>
         Akka.Actor.Props.Create(() => new LmtpSessionActor(settings, sink, budget, messageLog ?? NullLogger.Instance));
 
+    protected override void PreStart() => _settings.Metrics?.SessionsOpen.Add(1);
+
     protected override void PostStop()
     {
+        _settings.Metrics?.SessionsOpen.Add(-1);
         // A message being received goes back to the budget here; one handed to the sink is the sink's to release.
         _core?.Abandon();
         base.PostStop();
@@ -131,7 +138,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
         _connection = opened.Connection;
         _peer = opened.Peer;
         _slot = opened.Slot;
-        _core = new LmtpConnection(_settings.SessionSettings, _budget, _peer);
+        _core = new LmtpConnection(_settings.SessionSettings, _budget, _peer, trace: _settings.Metrics is null ? null : this);
         Write(ReadAhead.NextPiece);
         _slot.MarkIdle();
         RestartIdleTimer();
@@ -219,17 +226,21 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
         // message. The sink is told the deadline and answers by then; the session waits a little longer, so that the sink's
         // answer, not the session's own timer, decides the reply whenever the sink is alive.
         _delivering = message;
+        _deliveredAt = Stopwatch.GetTimestamp();
+        _settings.Metrics?.MessagesReceived.Add(1, Source);
+        _settings.Metrics?.BytesReceived.Add(message.Body.Length, Source);
         _sink.Tell(new StoreMessage(message, DateTime.UtcNow + _settings.SinkDeadline));
         Timers.StartSingleTimer(SinkSilentKey, new SinkSilent(message), _settings.SinkDeadline + SinkAnswerGrace);
     }
 
     /// <summary>The sink's answer, or its silence, for <paramref name="message"/>; ignored unless it is the message being delivered.</summary>
-    private void OnSinkAnswer(ReceivedMessage message, Reply verdict, string outcome)
+    private void OnSinkAnswer(ReceivedMessage message, Reply verdict, string outcome, NotStoredReason? refused)
     {
         if (!ReferenceEquals(message, _delivering))
             return;
         _delivering = null;
         Timers.Cancel(SinkSilentKey);
+        Count(refused);
         // Only the body's length: its bytes are the sink's now, and may be gone.
         _messageLog.MessageDelivered(message.Sha256, message.Body.Length, string.Join(",", message.Envelope.Recipients), _peer,
             message.Envelope.Xforward.GetValueOrDefault("ADDR", "-"), outcome, verdict.Code, verdict.Enhanced);
@@ -258,4 +269,18 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers
         Close();
     }
 
+
+    void IConnectionTrace.Answered(ConnectionInput input, ReadOnlySpan<byte> line, bool bareLineFeed, long bodyStart, long bodyEnd, IReadOnlyList<Reply> replies) =>
+        _settings.Metrics?.CountReplies(replies);
+
+    private void Count(NotStoredReason? refused)
+    {
+        if (_settings.Metrics is not { } metrics)
+            return;
+        metrics.SinkDuration.Record(Stopwatch.GetElapsedTime(_deliveredAt).TotalSeconds, Source);
+        if (refused is { } reason)
+            metrics.MessagesNotStored.Add(1, Source, new("reason", reason.ToString().ToLowerInvariant()));
+        else
+            metrics.MessagesStored.Add(1, Source, metrics.Sink);
+    }
 }

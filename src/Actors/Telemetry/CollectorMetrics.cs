@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+using SmtpCollector.Protocol.Lmtp;
+using SmtpCollector.Protocol.Payload;
+
+namespace SmtpCollector.Actors.Telemetry;
+
+/// <summary>
+/// The collector's instruments, on one <see cref="Meter"/> made per host (no static state: two collectors in one test
+/// process count apart). Names follow Prometheus' conventions once exported (dots become underscores, counters get
+/// <c>_total</c>, the unit a suffix); the exporter itself is the host's business. What the instruments read that actors
+/// own (the broker link, the window) is published here by the actor as a plain volatile value.
+/// </summary>
+public sealed class CollectorMetrics : IDisposable
+{
+    public const string MeterName = "SmtpCollector";
+
+    private readonly Meter _meter;
+    private readonly KeyValuePair<string, object?> _sink;
+    private int _brokerConnected;
+    private int _windowDepth;
+    private int _brokerObserved;
+
+    /// <param name="sink">The main sink's kind (file, raw, hpfeeds), a label on what is stored.</param>
+    public CollectorMetrics(string sink, IMeterFactory? factory = null)
+    {
+        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        _sink = new("sink", sink);
+        MessagesReceived = _meter.CreateCounter<long>("smtp_collector.messages.received", "{message}", "Messages received whole, per source");
+        BytesReceived = _meter.CreateCounter<long>("smtp_collector.received", "By", "Message bytes received whole, per source");
+        MessagesStored = _meter.CreateCounter<long>("smtp_collector.messages.stored", "{message}", "Messages the sink confirmed, per source and sink");
+        MessagesNotStored = _meter.CreateCounter<long>("smtp_collector.messages.not_stored", "{message}", "Messages the sink did not keep, per reason");
+        LmtpReplies = _meter.CreateCounter<long>("smtp_collector.lmtp.replies", "{reply}", "LMTP replies, per code, enhanced code and reason");
+        SessionsOpen = _meter.CreateUpDownCounter<long>("smtp_collector.lmtp.sessions", "{session}", "LMTP sessions open");
+        ConnectionsRefused = _meter.CreateCounter<long>("smtp_collector.lmtp.connections.refused", "{connection}", "LMTP connections refused (421 4.3.2): every slot taken and none idle, or shutting down");
+        ConnectionsEvicted = _meter.CreateCounter<long>("smtp_collector.lmtp.connections.evicted", "{connection}", "Idle LMTP connections closed (421 4.4.2) to admit a new one");
+        SinkDuration = _meter.CreateHistogram<double>("smtp_collector.sink.duration", "s", "From the end of a message to the sink's answer",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+        BrokerReconnects = _meter.CreateCounter<long>("smtp_collector.broker.connections", "{connection}", "Broker connections made");
+        BrokerErrors = _meter.CreateCounter<long>("smtp_collector.broker.errors", "{error}", "Broker connections lost");
+    }
+
+    public Counter<long> MessagesReceived { get; }
+    public Counter<long> BytesReceived { get; }
+    public Counter<long> MessagesStored { get; }
+    public Counter<long> MessagesNotStored { get; }
+    public Counter<long> LmtpReplies { get; }
+    public UpDownCounter<long> SessionsOpen { get; }
+    public Counter<long> ConnectionsRefused { get; }
+    public Counter<long> ConnectionsEvicted { get; }
+    public Histogram<double> SinkDuration { get; }
+    public Counter<long> BrokerReconnects { get; }
+    public Counter<long> BrokerErrors { get; }
+
+    public KeyValuePair<string, object?> Sink => _sink;
+
+    /// <summary>Bytes of message blocks held and the budget for them, read when scraped.</summary>
+    public void Observe(InFlightBudget budget)
+    {
+        _meter.CreateObservableGauge("smtp_collector.in_flight", () => budget.Used, "By", "Message bytes held in memory (received, not yet released by the sink)");
+        _meter.CreateObservableGauge("smtp_collector.in_flight.limit", () => budget.Capacity, "By", "max_in_flight_bytes");
+    }
+
+    public void CountReplies(IReadOnlyList<Reply> replies)
+    {
+        foreach (var reply in replies)
+            LmtpReplies.Add(1, new("code", reply.Code), new("enhanced", reply.Enhanced ?? ""), new("reason", ReplyReasons.Of(reply)));
+    }
+
+    /// <summary>The broker link's gauges, there only when a publisher is (without one, a 0 would read as a link down).</summary>
+    public void ObserveBroker(string broker)
+    {
+        if (Interlocked.Exchange(ref _brokerObserved, 1) != 0)
+            return;
+        var tag = new KeyValuePair<string, object?>("broker", broker);
+        _meter.CreateObservableGauge("smtp_collector.broker.connected", () => new Measurement<int>(Volatile.Read(ref _brokerConnected), tag), "{connection}", "1 while the publisher has a broker connection");
+        _meter.CreateObservableGauge("smtp_collector.publisher.window", () => new Measurement<int>(Volatile.Read(ref _windowDepth), tag), "{message}", "Messages handed to the broker connection, not yet confirmed");
+    }
+
+    public void BrokerState(bool connected, int window)
+    {
+        Volatile.Write(ref _brokerConnected, connected ? 1 : 0);
+        Volatile.Write(ref _windowDepth, window);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
