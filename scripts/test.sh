@@ -9,6 +9,8 @@ command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || need+=
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 # postfix/configure makes the front's self-signed STARTTLS certificate with it (the end-to-end tests run configure).
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The status page is tested in real headless Chromium (tests/Host.Tests/StatusPageTests.cs).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -19,6 +19,9 @@ public sealed class CollectorMetrics : IDisposable
     private int _brokerConnected;
     private int _windowDepth;
     private int _brokerObserved;
+    private long _brokerSinceTicks = DateTimeOffset.UtcNow.UtcTicks;
+    private string? _brokerLastError;
+    private string? _brokerName;
 
     /// <param name="sink">The main sink's kind (file, raw, hpfeeds), a label on what is stored.</param>
     public CollectorMetrics(string sink, IMeterFactory? factory = null)
@@ -71,6 +74,7 @@ public sealed class CollectorMetrics : IDisposable
     {
         if (Interlocked.Exchange(ref _brokerObserved, 1) != 0)
             return;
+        _brokerName = broker;
         var tag = new KeyValuePair<string, object?>("broker", broker);
         _meter.CreateObservableGauge("smtp_collector.broker.connected", () => new Measurement<int>(Volatile.Read(ref _brokerConnected), tag), "{connection}", "1 while the publisher has a broker connection");
         _meter.CreateObservableGauge("smtp_collector.publisher.window", () => new Measurement<int>(Volatile.Read(ref _windowDepth), tag), "{message}", "Messages handed to the broker connection, not yet confirmed");
@@ -78,9 +82,20 @@ public sealed class CollectorMetrics : IDisposable
 
     public void BrokerState(bool connected, int window)
     {
+        if (connected != (Volatile.Read(ref _brokerConnected) == 1))
+            Volatile.Write(ref _brokerSinceTicks, DateTimeOffset.UtcNow.UtcTicks);
         Volatile.Write(ref _brokerConnected, connected ? 1 : 0);
         Volatile.Write(ref _windowDepth, window);
     }
 
+    /// <summary>Why the last broker connection ended, for the status page (the publisher's own words, no secrets).</summary>
+    public void BrokerFailed(string reason) => Volatile.Write(ref _brokerLastError, reason);
+
+    /// <summary>The broker link now; null without a publisher.</summary>
+    public BrokerLink? Broker => Volatile.Read(ref _brokerObserved) == 0 ? null : new BrokerLink(_brokerName ?? "", Volatile.Read(ref _brokerConnected) == 1,
+        new DateTimeOffset(Volatile.Read(ref _brokerSinceTicks), TimeSpan.Zero), Volatile.Read(ref _brokerLastError), Volatile.Read(ref _windowDepth));
+
     public void Dispose() => _meter.Dispose();
 }
+
+public sealed record BrokerLink(string Broker, bool Connected, DateTimeOffset Since, string? LastError, int Window);

@@ -12,6 +12,9 @@ public sealed class CollectorConfig
     /// <summary>HOST:PORT of the HTTP endpoint (metrics, health); <c>none</c> turns it off.</summary>
     public string HttpListen { get; set; } = "127.0.0.1:8424";
 
+    /// <summary>The status page warns when no message has arrived for this long.</summary>
+    public double SilenceWarningMinutes { get; set; } = 60;
+
     /// <summary>The name in the greeting and the LHLO reply; the machine's name when empty.</summary>
     public string Hostname { get; set; } = "";
 

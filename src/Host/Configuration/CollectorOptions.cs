@@ -40,6 +40,8 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
     /// <summary>Where the HTTP endpoint (metrics, health) listens; none when off.</summary>
     public IPEndPoint? Http { get; init; }
 
+    public TimeSpan SilenceWarning { get; init; } = TimeSpan.FromHours(1);
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);
@@ -79,6 +81,9 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
         {
             DomainsFile = domainsFile,
             Http = ParseHttp(config.HttpListen, source),
+            SilenceWarning = config.SilenceWarningMinutes > 0 && config.SilenceWarningMinutes <= 525_600
+                ? TimeSpan.FromMinutes(config.SilenceWarningMinutes)
+                : throw new ConfigException($"{source}: silence_warning_minutes must be between 0 and 525600, is {config.SilenceWarningMinutes}"),
         };
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Host.Configuration;
+using SmtpCollector.Protocol.Payload;
 using LogLevel = Akka.Event.LogLevel;
 
 namespace SmtpCollector.Host.Hosting;
@@ -20,10 +21,14 @@ public static class CollectorHost
     public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
     {
         using var metrics = new CollectorMetrics(options.Feed is null ? options.Sink.Kind.ToString().ToLowerInvariant() : "hpfeeds");
+        var activity = new TrapActivity();
+        var budget = new InFlightBudget(options.Lmtp.MaxInFlightBytes);
+        metrics.Observe(budget);
         var web = options.Http is { } http ? HttpEndpoint.CreateBuilder(http) : null;
         IHostApplicationBuilder builder = web ?? (IHostApplicationBuilder)Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        Configure(builder, options, metrics);
-        using var host = web is null ? ((HostApplicationBuilder)builder).Build() : MapEndpoints(web.Build());
+        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget);
+        using var host = web is null ? ((HostApplicationBuilder)builder).Build()
+            : MapEndpoints(web.Build(), () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window));
         await host.StartAsync(cancellation);
 
         var registry = host.Services.GetRequiredService<ActorRegistry>();
@@ -40,13 +45,13 @@ public static class CollectorHost
         return 0;
     }
 
-    private static WebApplication MapEndpoints(WebApplication app)
+    private static WebApplication MapEndpoints(WebApplication app, Func<StatusReport> status)
     {
-        HttpEndpoint.Map(app);
+        HttpEndpoint.Map(app, status);
         return app;
     }
 
-    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics)
+    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget)
     {
         builder.Logging.AddCollectorConsole();
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
@@ -61,7 +66,7 @@ public static class CollectorHost
             })
             .WithActorSystemLivenessCheck()
             .WithMessageSink(options, metrics)
-            .WithLmtpListener(options.Lmtp with { Metrics = metrics }, options.DomainsFile));
+            .WithLmtpListener(options.Lmtp, options.DomainsFile, budget));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("ready",
             services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null), HealthStatus.Unhealthy, [HttpEndpoint.ReadyTag]));
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -17,6 +18,10 @@ namespace SmtpCollector.Host.Hosting;
 public static class HttpEndpoint
 {
     public const string ReadyTag = "ready";
+    private static readonly System.Text.Json.JsonSerializerOptions StatusJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+    };
     private const string LivenessTag = "liveness";
 
     public static WebApplicationBuilder CreateBuilder(IPEndPoint listen)
@@ -31,9 +36,11 @@ public static class HttpEndpoint
         return builder;
     }
 
-    public static void Map(WebApplication app)
+    public static void Map(WebApplication app, Func<StatusReport> status)
     {
         app.UseRouting();
+        app.MapGet("/", () => Results.Content(StatusPage.Render(status()), "text/html; charset=utf-8"));
+        app.MapGet("/api/status", () => Results.Json(status(), StatusJson));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/healthz", Only(LivenessTag));
         app.MapHealthChecks("/readyz", Only(ReadyTag));

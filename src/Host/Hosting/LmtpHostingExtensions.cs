@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.Logging;
 using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Host.Configuration;
+using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Host.Hosting;
 
@@ -12,7 +13,9 @@ public static class LmtpHostingExtensions
     /// The LMTP listener, handing messages to the registered <see cref="MessageSink"/>. On shutdown it stops accepting
     /// first (CoordinatedShutdown's service-unbind phase) and lets sessions in the middle of a message finish.
     /// </summary>
-    public static AkkaConfigurationBuilder WithLmtpListener(this AkkaConfigurationBuilder builder, LmtpServerSettings settings, DomainsFileOptions? domainsFile = null)
+    /// <param name="budget">The memory budget for messages in flight; by default one of <see cref="LmtpServerSettings.MaxInFlightBytes"/>.</param>
+    public static AkkaConfigurationBuilder WithLmtpListener(this AkkaConfigurationBuilder builder, LmtpServerSettings settings, DomainsFileOptions? domainsFile = null,
+        InFlightBudget? budget = null)
     {
         var phaseTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(5);
         return builder
@@ -21,7 +24,7 @@ public static class LmtpHostingExtensions
             {
                 var sink = registry.Get<MessageSink>();
                 var messageLog = resolver.GetService<ILoggerFactory>().CreateLogger(MessageLog.Category);
-                var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink, messageLog: messageLog), "lmtp-listener");
+                var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink, budget, messageLog), "lmtp-listener");
                 registry.Register<LmtpListener>(listener);
                 if (domainsFile is not null)
                     system.ActorOf(TrapDomainsFileActor.Props(domainsFile.Path, domainsFile.FixedDomains, domainsFile.InitialText, domainsFile.PollInterval,

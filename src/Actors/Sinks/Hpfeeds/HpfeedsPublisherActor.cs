@@ -197,6 +197,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         _connection = null;
         _metrics?.BrokerErrors.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
         _metrics?.BrokerState(false, 0);
+        _metrics?.BrokerFailed(lost.Reason);
         // Back to the front, in their order: at least once, never lost. Those already answered 451 are Postfix's to retry.
         var unconfirmed = _inFlight.Where(p => !p.Value.Answered).OrderByDescending(p => p.Key).Select(p => p.Value).ToList();
         if (unconfirmed.Count > 0)

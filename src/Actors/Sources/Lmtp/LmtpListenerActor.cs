@@ -40,7 +40,6 @@ public sealed class LmtpListenerActor : ReceiveActor, IWithTimers
         _settings = settings;
         _sink = sink;
         _budget = budget ?? new InFlightBudget(settings.MaxInFlightBytes);
-        settings.Metrics?.Observe(_budget);
         _messageLog = messageLog;
         // Built once: Props from an expression compiles its arguments each time, which costs more than the session itself.
         _sessionProps = LmtpSessionActor.Props(settings, sink, _budget, messageLog);

@@ -61,5 +61,8 @@ public sealed record LmtpServerSettings
     /// <summary>Where the listener and its sessions count what they do; nothing is counted without it.</summary>
     public CollectorMetrics? Metrics { get; init; }
 
+    /// <summary>Where each session records the messages it handled, for the status page; nothing is recorded without it.</summary>
+    public TrapActivity? Activity { get; init; }
+
     public LmtpSessionSettings SessionSettings => new(HostName, Limits, Domains);
 }

@@ -5,6 +5,7 @@ using Akka.IO;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Protocol.Lmtp;
 using SmtpCollector.Protocol.Payload;
 
@@ -39,6 +40,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
     private DateTime? _budgetDeadline;
     private ReceivedMessage? _delivering;
     private long _deliveredAt;
+    private string? _subject;
     private bool _readingMessage;
     private bool _inputEnded;
     private bool _draining;
@@ -227,6 +229,8 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
         // answer, not the session's own timer, decides the reply whenever the sink is alive.
         _delivering = message;
         _deliveredAt = Stopwatch.GetTimestamp();
+        // Read now: once handed to the sink, the bytes are the sink's.
+        _subject = _settings.Activity is null ? null : SubjectHeader.Read(message.Body);
         _settings.Metrics?.MessagesReceived.Add(1, Source);
         _settings.Metrics?.BytesReceived.Add(message.Body.Length, Source);
         _sink.Tell(new StoreMessage(message, DateTime.UtcNow + _settings.SinkDeadline));
@@ -241,6 +245,9 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
         _delivering = null;
         Timers.Cancel(SinkSilentKey);
         Count(refused);
+        _settings.Activity?.Record(new MessageSeen(DateTimeOffset.UtcNow, message.Sha256, message.Body.Length, _subject, message.Envelope.Sender,
+            message.Envelope.Recipients, message.Envelope.Xforward.GetValueOrDefault("ADDR"), message.Envelope.Xforward.GetValueOrDefault("HELO"),
+            outcome, verdict.Code));
         // Only the body's length: its bytes are the sink's now, and may be gone.
         _messageLog.MessageDelivered(message.Sha256, message.Body.Length, string.Join(",", message.Envelope.Recipients), _peer,
             message.Envelope.Xforward.GetValueOrDefault("ADDR", "-"), outcome, verdict.Code, verdict.Enhanced);
