@@ -14,5 +14,6 @@ var root = new RootCommand("smtp-collector: a spamtrap's catch-all LMTP server b
 {
     LmtpCommand.Create(),
     HealthCommand.Create(),
+    CheckConfigCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
