@@ -32,4 +32,25 @@ public sealed class LogTests
                 lines[i]);
         }
     }
+
+    [Fact]
+    public async Task With_log_format_json_each_line_is_one_json_object_and_the_message_line_carries_its_fields()
+    {
+        using var temp = new TempDirectory();
+        var config = temp.File("collector.yml");
+        await File.WriteAllTextAsync(config, "log_format: json\n");
+        await using var collector = await CollectorProcess.StartAsync("--config", config, "--sink", $"file:{temp.File("messages.jsonl")}");
+        var message = Encoding.ASCII.GetBytes("Subject: json\r\n\r\nbody\r\n");
+        await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
+            Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(message, "x@trap.example"))[0]);
+        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(60)));
+
+        var events = collector.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement).ToList();
+        Assert.All(events, e => Assert.True(e.TryGetProperty("@t", out _)));
+        var delivered = Assert.Single(events, e => e.TryGetProperty("SourceContext", out var c) && c.GetString() == "SmtpCollector.Messages");
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(message)), delivered.GetProperty("Sha256").GetString());
+        Assert.Equal(message.Length, delivered.GetProperty("Size").GetInt64());
+        Assert.Equal("stored", delivered.GetProperty("Outcome").GetString());
+        Assert.Equal(250, delivered.GetProperty("Code").GetInt32());
+    }
 }

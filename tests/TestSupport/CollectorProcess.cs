@@ -109,6 +109,7 @@ public sealed partial class CollectorProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"LMTP listening on (\S+)")]
+    // The text line has the address bare; a json line (log_format: json) quotes it, escaped.
+    [GeneratedRegex(@"LMTP listening on \\?""?([0-9A-Fa-f.:\[\]]+)")]
     private static partial Regex ListeningLine();
 }

@@ -12,6 +12,9 @@ public sealed class CollectorConfig
     /// <summary>HOST:PORT of the HTTP endpoint (metrics, health); <c>none</c> turns it off.</summary>
     public string HttpListen { get; set; } = "127.0.0.1:8424";
 
+    /// <summary><c>text</c> (one line per event) or <c>json</c> (one compact JSON object per line).</summary>
+    public string LogFormat { get; set; } = "text";
+
     /// <summary>The status page warns when no message has arrived for this long.</summary>
     public double SilenceWarningMinutes { get; set; } = 60;
 

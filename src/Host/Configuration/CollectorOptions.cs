@@ -42,6 +42,8 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
 
     public TimeSpan SilenceWarning { get; init; } = TimeSpan.FromHours(1);
 
+    public bool JsonLogs { get; init; }
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);
@@ -81,6 +83,12 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
         {
             DomainsFile = domainsFile,
             Http = ParseHttp(config.HttpListen, source),
+            JsonLogs = config.LogFormat switch
+            {
+                "text" => false,
+                "json" => true,
+                _ => throw new ConfigException($"{source}: log_format must be text or json, is '{config.LogFormat}'"),
+            },
             SilenceWarning = config.SilenceWarningMinutes > 0 && config.SilenceWarningMinutes <= 525_600
                 ? TimeSpan.FromMinutes(config.SilenceWarningMinutes)
                 : throw new ConfigException($"{source}: silence_warning_minutes must be between 0 and 525600, is {config.SilenceWarningMinutes}"),

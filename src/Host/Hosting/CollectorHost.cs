@@ -53,7 +53,7 @@ public static class CollectorHost
 
     private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget)
     {
-        builder.Logging.AddCollectorConsole();
+        builder.Logging.AddCollectorConsole(options.JsonLogs);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
         builder.Services.AddAkka("smtp-collector", akka => akka

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using Serilog.Formatting.Compact;
 
 namespace SmtpCollector.Host.Hosting;
 
@@ -12,13 +13,16 @@ public static class ConsoleLogging
     /// goes to"). The price is the same as that logger's once its queue of 2,500 lines is full: a stdout that stops
     /// draining stalls whoever logs, and Postfix keeps the mail meanwhile (docs/reliability.md, "Open").
     /// </summary>
-    public static ILoggingBuilder AddCollectorConsole(this ILoggingBuilder logging)
+    /// <param name="json">One compact JSON object per line (Serilog's CLEF: <c>@t</c>, <c>@m</c>, <c>@l</c>, and every
+    /// field of the message as a property) instead of text, for log shippers.</param>
+    public static ILoggingBuilder AddCollectorConsole(this ILoggingBuilder logging, bool json = false)
     {
-        var logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .WriteTo.Console(
-                outputTemplate: "{UtcTimestamp:yyyy-MM-ddTHH:mm:ss.fffZ} {Level:u4} {SourceContext}: {Message:lj}{NewLine}{Exception}",
-                formatProvider: CultureInfo.InvariantCulture)
+        var configuration = new LoggerConfiguration().MinimumLevel.Information();
+        var logger = (json
+                ? configuration.WriteTo.Console(new RenderedCompactJsonFormatter())
+                : configuration.WriteTo.Console(
+                    outputTemplate: "{UtcTimestamp:yyyy-MM-ddTHH:mm:ss.fffZ} {Level:u4} {SourceContext}: {Message:lj}{NewLine}{Exception}",
+                    formatProvider: CultureInfo.InvariantCulture))
             .CreateLogger();
         return logging.AddSerilog(logger, dispose: true);
     }
