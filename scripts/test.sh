@@ -11,6 +11,9 @@ command -v swaks >/dev/null 2>&1 || need+=(swaks)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The status page is tested in real headless Chromium (tests/Host.Tests/StatusPageTests.cs).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# promtool checks deploy/prometheus/alerts.yml (tests/Host.Tests/DashboardTests.cs); the Prometheus server it comes with
+# is kept from starting (policy-rc.d) while it is installed.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -18,7 +21,14 @@ if [ ${#need[@]} -gt 0 ]; then
   # "No configuration" leaves the system's own Postfix unconfigured and stopped: the tests only use its tools.
   echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
   $sudo apt-get update -qq
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+    policy=1
+  fi
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ -z "$policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
 fi
 
 dotnet restore SmtpCollector.slnx

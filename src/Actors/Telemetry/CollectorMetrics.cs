@@ -42,6 +42,22 @@ public sealed class CollectorMetrics : IDisposable
         BrokerErrors = _meter.CreateCounter<long>("smtp_collector.broker.errors", "{error}", "Broker connections lost");
     }
 
+    /// <summary>
+    /// Every series an alert or a rate() reads exists from the start at 0: a counter that appears only with its first
+    /// event makes increase() and rate() miss that event. Called once the exporter listens (a measurement before that is lost).
+    /// </summary>
+    public void StartSeries()
+    {
+        var lmtp = new KeyValuePair<string, object?>("source", "lmtp");
+        MessagesReceived.Add(0, lmtp);
+        BytesReceived.Add(0, lmtp);
+        MessagesStored.Add(0, lmtp, _sink);
+        foreach (var reason in Enum.GetValues<NotStoredReason>())
+            MessagesNotStored.Add(0, lmtp, new("reason", reason.ToString().ToLowerInvariant()));
+        ConnectionsRefused.Add(0);
+        ConnectionsEvicted.Add(0);
+    }
+
     public Counter<long> MessagesReceived { get; }
     public Counter<long> BytesReceived { get; }
     public Counter<long> MessagesStored { get; }
@@ -76,6 +92,8 @@ public sealed class CollectorMetrics : IDisposable
             return;
         _brokerName = broker;
         var tag = new KeyValuePair<string, object?>("broker", broker);
+        BrokerReconnects.Add(0, tag);
+        BrokerErrors.Add(0, tag);
         _meter.CreateObservableGauge("smtp_collector.broker.connected", () => new Measurement<int>(Volatile.Read(ref _brokerConnected), tag), "{connection}", "1 while the publisher has a broker connection");
         _meter.CreateObservableGauge("smtp_collector.publisher.window", () => new Measurement<int>(Volatile.Read(ref _windowDepth), tag), "{message}", "Messages handed to the broker connection, not yet confirmed");
     }

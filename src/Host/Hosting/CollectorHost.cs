@@ -30,6 +30,7 @@ public static class CollectorHost
         using var host = web is null ? ((HostApplicationBuilder)builder).Build()
             : MapEndpoints(web.Build(), () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window));
         await host.StartAsync(cancellation);
+        metrics.StartSeries();
 
         var registry = host.Services.GetRequiredService<ActorRegistry>();
         var listener = await registry.GetAsync<LmtpListener>(cancellation);
