@@ -53,7 +53,8 @@ teardown() {
   if [ "$status" -ne 0 ]; then
     [ "$step_name" = start ] || say "FAILED at step \"$step_name\" (exit $status); the containers' last words:" >&2
     for service in postfix collector broker; do
-      podman logs --tail 25 "$(container "$service")" 2>/dev/null | sed "s/^/  $service| /" >&2
+      podman logs "$(container "$service")" 2>&1 | grep -v 'unable to get systemd connection' | tail -n 25 |
+        sed "s/^/  $service| /" >&2
     done
     [ ! -s "$work/compose.log" ] || tail -n 15 "$work/compose.log" | sed 's/^/  compose| /' >&2
     [ ! -s "$work/subscriber.log" ] || tail -n 15 "$work/subscriber.log" | sed 's/^/  subscriber| /' >&2
@@ -183,7 +184,16 @@ wait_delivered() {
 }
 running() { [ "$(podman inspect --format '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 all_running() { running "$postfix_c" && running "$collector_c" && running "$broker_c"; }
-smtp_up() { "${tool[@]}" banner --port "$smtp_port"; }
+# A container whose entrypoint or program dies at once is restarted by its policy, again and again: say so.
+no_restarts() {
+  local c count
+  for c in "$postfix_c" "$collector_c" "$broker_c"; do
+    count=$(podman inspect --format '{{.RestartCount}}' "$c" 2>/dev/null || echo 0)
+    [ "$count" = 0 ] || fail "$c keeps exiting (restarted $count times); its last lines:
+$(podman logs "$c" 2>&1 | grep -v 'unable to get systemd connection' | tail -n 5)"
+  done
+}
+smtp_up() { no_restarts && "${tool[@]}" banner --port "$smtp_port"; }
 healthy() { podman healthcheck run "$1" >/dev/null 2>&1; }
 check_health() {
   local c
@@ -204,9 +214,9 @@ step "compose up"
 up_started=$SECONDS
 compose up -d || fail "podman-compose up"
 until_ok 60 "all three containers running" all_running
+until_ok 90 "Postfix's banner on 127.0.0.1:$smtp_port" smtp_up
 
 step "first message: delivered byte-exact"
-until_ok 90 "Postfix's banner on 127.0.0.1:$smtp_port" smtp_up
 until_ok 30 "the subscriber subscribed" subscribed_more_than 0
 new_message first trap.example
 send first || fail "Postfix did not accept the message for $rcpt"
