@@ -3,8 +3,8 @@
 # container test (scripts/container-test.sh) can build and run the real Dockerfiles where no registry is reachable:
 #   docker.io/library/debian:bookworm-slim  Debian 12 from debootstrap --variant=minbase, with the mirror and the
 #                                           settings this machine's apt uses
-#   mcr.microsoft.com/dotnet/sdk:10.0       that Debian + this machine's /usr/share/dotnet + this machine's CA bundle
 #   mcr.microsoft.com/dotnet/runtime:10.0   that Debian + this machine's .NET runtime, user "app" uid 1654, APP_UID
+#   mcr.microsoft.com/dotnet/sdk:10.0       that runtime + the rest of this machine's /usr/share/dotnet + its CA bundle
 # THEY ARE STAND-INS FOR TESTS ONLY: never push them, never build a release on them. They are stored in podman's
 # local storage under the real names (that is how FROM finds them with --pull=never), each labelled
 # org.smtp-collector.stand-in with a key of its inputs; a stand-in whose inputs did not change is not rebuilt.
@@ -89,7 +89,6 @@ else
   [ -z "$old_debian" ] || podman rmi "$old_debian" >/dev/null 2>&1 || true
   say "$debian: built"
 fi
-debian_id=$(podman image inspect --format '{{.Id}}' "$debian")
 
 # --- .NET SDK and runtime ---------------------------------------------------------------------------------------
 dotnet_root=/usr/share/dotnet
@@ -98,9 +97,10 @@ versions=$(cd "$dotnet_root" && ls -d sdk/* shared/*/* host/fxr/* 2>/dev/null)
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
 revocation=${NUGET_CERT_REVOCATION_MODE:-online}
 
-build_dotnet() { # name containerfile extra-key-input
+build_dotnet() { # name containerfile base-image extra-key-input
   local name=$1 file=$2 key context old_id
-  key=$(printf '%s\n%s\n%s\n%s\n%s\n' "$debian_id" "$(cat "$file")" "$versions" "$3" "$revocation" | key_of)
+  key=$(printf '%s\n%s\n%s\n%s\n%s\n' "$(podman image inspect --format '{{.Id}}' "$3")" "$(cat "$file")" "$versions" \
+    "$4" "$revocation" | key_of)
   if ! $force && [ "$(built_key "$name")" = "$key" ]; then
     say "$name: stand-in up to date"
     return
@@ -121,6 +121,7 @@ build_dotnet() { # name containerfile extra-key-input
   [ -z "$old_id" ] || podman rmi "$old_id" >/dev/null 2>&1 || true
   say "$name: built"
 }
-build_dotnet mcr.microsoft.com/dotnet/sdk:10.0 tests/containers/standins/sdk.Containerfile "$(sha256sum < "$ca_bundle")"
-build_dotnet mcr.microsoft.com/dotnet/runtime:10.0 tests/containers/standins/runtime.Containerfile ""
+build_dotnet mcr.microsoft.com/dotnet/runtime:10.0 tests/containers/standins/runtime.Containerfile "$debian" ""
+build_dotnet mcr.microsoft.com/dotnet/sdk:10.0 tests/containers/standins/sdk.Containerfile \
+  mcr.microsoft.com/dotnet/runtime:10.0 "$(sha256sum < "$ca_bundle")"
 say "stand-ins ready (for tests only): $debian mcr.microsoft.com/dotnet/sdk:10.0 mcr.microsoft.com/dotnet/runtime:10.0"
