@@ -92,6 +92,10 @@ broker_port=$("${tool[@]}" free-port)
 [ "$smtp_port" != "$broker_port" ] || broker_port=$("${tool[@]}" free-port)
 mkdir -p "$work/config" "$work/payloads" "$work/broker-context"
 cp deploy/collector.yml deploy/feed_config.yml "$work/config/"
+# Shorter than the defaults (60 s, 30 s), documented settings, to keep the broker-down step short: the collector answers
+# 451 after sink_deadline_seconds, and finds the restarted broker within max_backoff_seconds.
+printf '\n# container test\nsink_deadline_seconds: 10\n' >> "$work/config/collector.yml"
+printf '\n# container test\nmax_backoff_seconds: 2\n' >> "$work/config/feed_config.yml"
 printf '# the container test\ntrap.example\n' > "$work/config/domains"
 # Mounted read-only into the collector, which runs as uid 1654: world-readable, as a checkout is.
 chmod 755 "$work" "$work/config"
@@ -275,6 +279,9 @@ new_message downup trap.example
 send downup || fail "Postfix did not accept the message for $rcpt"
 wait_queued "$rcpt"
 before=$(subscriptions)
+compose stop -t 40 postfix broker || fail "podman-compose stop postfix broker"
+stopped_cleanly "$postfix_c"
+stopped_cleanly "$broker_c"
 compose down -t 40 || fail "podman-compose down"
 podman container exists "$postfix_c" && fail "podman-compose down left $postfix_c"
 compose up -d || fail "podman-compose up"
