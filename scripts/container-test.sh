@@ -42,6 +42,7 @@ fi
 
 work=$(mktemp -d /var/tmp/smtp-collector-container-test.XXXXXX)
 subscriber_pid=""
+postfix_build=""
 compose() {
   podman-compose -p "$project" -f docker-compose.yml -f tests/containers/compose.test.yml "$@" >> "$work/compose.log" 2>&1
 }
@@ -61,6 +62,7 @@ teardown() {
     echo "  subscriber| subscribed $(cat "$work/payloads/subscribed" 2>/dev/null) times; $(ss -tn "dport = :$broker_port" | tail -n +2 | wc -l) connection(s) to the broker's port" >&2
   fi
   [ -z "$subscriber_pid" ] || kill "$subscriber_pid" 2>/dev/null
+  [ -z "$postfix_build" ] || { kill "$postfix_build" 2>/dev/null; wait "$postfix_build" 2>/dev/null; }
   compose down -v -t 5 || true
   for service in postfix collector broker; do podman rm -f "$(container "$service")" >/dev/null 2>&1; done
   podman volume rm -f "${project}_postfix-queue" "${project}_postfix-tls" "${project}_collector-spool" >/dev/null 2>&1
@@ -117,15 +119,24 @@ bash scripts/container-images.sh
 step "build the images"
 build_started=$SECONDS
 # --format docker: the OCI format has no HEALTHCHECK. --pull=never: the FROM lines are the stand-ins.
-podman build -q --pull=never --format docker -t smtp-collector -f Dockerfile . > /dev/null ||
-  fail "podman build of the collector (Dockerfile)"
-podman build -q --pull=never --format docker -t smtp-collector-postfix postfix/ > /dev/null ||
-  fail "podman build of postfix/Dockerfile"
+# image WHAT LOG ARGS...: podman build; on failure, the end of its output and the step.
+image() {
+  local what=$1 log=$2
+  shift 2
+  podman build --pull=never --format docker "$@" > "$log" 2>&1 ||
+    { tail -n 30 "$log" >&2; fail "podman build of $what"; }
+}
+# Postfix's image mostly waits for apt; it is built meanwhile.
+image postfix/Dockerfile "$work/postfix-build.log" -t smtp-collector-postfix postfix/ &
+postfix_build=$!
+image "the collector (Dockerfile)" "$work/collector-build.log" -t smtp-collector -f Dockerfile .
 dotnet build tests/TestBroker/SmtpCollector.TestBroker.csproj -c Release -o "$work/broker-context/app" \
   -nologo -v quiet > "$work/broker-build.log" 2>&1 || { cat "$work/broker-build.log" >&2; fail "dotnet build of tests/TestBroker"; }
 cp tests/containers/broker/entrypoint tests/containers/broker/healthcheck "$work/broker-context/"
-podman build -q --pull=never --format docker -t smtp-collector-test-broker -f tests/containers/broker/Containerfile \
-  "$work/broker-context" > /dev/null || fail "podman build of the test broker"
+image "the test broker" "$work/broker-image.log" -t smtp-collector-test-broker -f tests/containers/broker/Containerfile \
+  "$work/broker-context"
+wait "$postfix_build" || exit 1
+postfix_build=""
 build_seconds=$((SECONDS - build_started))
 say "images built in ${build_seconds} s"
 
