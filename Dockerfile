@@ -1,4 +1,4 @@
-# The collector's image (README "Deploy with Docker"). The build context is the repository root because the build
+# The collector's image (README "Deploy with Docker or Podman"). The build context is the repository root because the build
 # needs more than src/Host: global.json, Directory.*.props, .editorconfig (analyzer warnings are errors), hocon/.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lints what the tests do not run: docker-compose.yml (resolved with .env.example, as a fresh deployment would)
-# and every shell script. Installs docker-compose and shellcheck with apt-get when they are missing.
+# Lints what the tests do not run: docker-compose.yml (resolved with .env.example, as a fresh deployment would, and
+# with the container test's override), every shell script, and the Dockerfiles with hadolint where it is installed
+# (Debian 12 does not package it). Installs docker-compose and shellcheck with apt-get when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,8 @@ fi
 # --env-file instead of copying .env.example to .env: nothing is left behind, and a developer's own .env is not
 # what gets checked.
 docker-compose --env-file .env.example -f docker-compose.yml config -q
-echo "lint: docker-compose.yml ok"
+docker-compose --env-file .env.example -f docker-compose.yml -f tests/containers/compose.test.yml config -q
+echo "lint: docker-compose.yml ok (alone and with tests/containers/compose.test.yml)"
 
 # Shell scripts by their first line too, so an extensionless one (postfix/entrypoint) is not missed.
 scripts=()
@@ -31,3 +33,12 @@ while IFS= read -r -d '' file; do
 done < <(git ls-files -z --cached --others --exclude-standard)
 shellcheck "${scripts[@]}"
 echo "lint: shellcheck ok on ${#scripts[@]} scripts"
+
+dockerfiles=(Dockerfile postfix/Dockerfile tests/containers/broker/Containerfile tests/containers/standins/*.Containerfile)
+if command -v hadolint >/dev/null 2>&1; then
+  hadolint "${dockerfiles[@]}"
+  echo "lint: hadolint ok on ${#dockerfiles[@]} Dockerfiles"
+else
+  echo "lint: hadolint is not installed (Debian 12 has no package): the Dockerfiles are checked by building them" \
+    "(scripts/container-test.sh)"
+fi

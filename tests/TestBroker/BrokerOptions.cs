@@ -1,9 +1,14 @@
+using System.Net;
+
 namespace SmtpCollector.TestBroker;
 
 public sealed record BrokerOptions
 {
     /// <summary>Loopback port to listen on; 0 picks a free one. A given port lets a test restart a broker where it was.</summary>
     public int Port { get; init; }
+
+    /// <summary>The address to listen on: loopback unless a container test needs the broker on its network (<c>--bind</c>).</summary>
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
 
     /// <summary>The broker name sent in INFO.</summary>
     public string Name { get; init; } = "hpfeeds";

@@ -94,7 +94,7 @@ public sealed class HpfeedsBroker : IAsyncDisposable
             // A restarted broker must get its port back while the old connections sit in TIME_WAIT: SO_REUSEADDR alone.
             // SocketOptionName.ReuseAddress would also set SO_REUSEPORT on Linux, letting a second broker share the port.
             listener.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, options.Port));
+            listener.Bind(new IPEndPoint(options.Address, options.Port));
             listener.Listen(512);
         }
         catch

@@ -34,7 +34,7 @@ if (drain?.Split(':') is [var ident, var secret, var channel])
     drainer = await HpfeedsSubscriber.ConnectAsync(broker.Port, ident, secret, [channel], keepFrames: false);
     await broker.WaitForSubscribersAsync(channel, 1, TimeSpan.FromSeconds(10));
 }
-Console.WriteLine($"broker listening on 127.0.0.1:{broker.Port}");
+Console.WriteLine($"broker listening on {options.Address}:{broker.Port}");
 
 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 Console.CancelKeyPress += (_, e) =>
