@@ -12,9 +12,10 @@ COPY hocon/ hocon/
 COPY src/ src/
 RUN dotnet publish src/Host/SmtpCollector.Host.csproj -c Release --no-restore -p:UseAppHost=false -o /out
 
-# Framework-dependent on the runtime image, not self-contained on runtime-deps: Akka.NET (HOCON, reflection-based
+# Framework-dependent on the ASP.NET Core image (the runtime's, plus the shared framework the HTTP endpoint for metrics,
+# health and the status page runs on), not self-contained on runtime-deps: Akka.NET (HOCON, reflection-based
 # serialization) is not trim-safe, so self-contained would only move the same runtime into our own layer.
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 COPY --from=build /out /app
 # Oversize messages spooled for the broker (or, run without a broker, the json lines file): they must outlive the
 # container. Created owned by the unprivileged user so that a new named volume inherits the ownership.

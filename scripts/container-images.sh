@@ -4,6 +4,7 @@
 #   docker.io/library/debian:bookworm-slim  Debian 12 from debootstrap --variant=minbase, with the mirror and the
 #                                           settings this machine's apt uses
 #   mcr.microsoft.com/dotnet/runtime:10.0   that Debian + this machine's .NET runtime, user "app" uid 1654, APP_UID
+#   mcr.microsoft.com/dotnet/aspnet:10.0    that runtime + this machine's ASP.NET Core shared framework
 #   mcr.microsoft.com/dotnet/sdk:10.0       that runtime + the rest of this machine's /usr/share/dotnet + its CA bundle
 # THEY ARE STAND-INS FOR TESTS ONLY: never push them, never build a release on them. They are stored in podman's
 # local storage under the real names (that is how FROM finds them with --pull=never), each labelled
@@ -122,6 +123,7 @@ build_dotnet() { # name containerfile base-image extra-key-input
   say "$name: built"
 }
 build_dotnet mcr.microsoft.com/dotnet/runtime:10.0 tests/containers/standins/runtime.Containerfile "$debian" ""
+build_dotnet mcr.microsoft.com/dotnet/aspnet:10.0 tests/containers/standins/aspnet.Containerfile mcr.microsoft.com/dotnet/runtime:10.0 ""
 build_dotnet mcr.microsoft.com/dotnet/sdk:10.0 tests/containers/standins/sdk.Containerfile \
   mcr.microsoft.com/dotnet/runtime:10.0 "$(sha256sum < "$ca_bundle")"
-say "stand-ins ready (for tests only): $debian mcr.microsoft.com/dotnet/sdk:10.0 mcr.microsoft.com/dotnet/runtime:10.0"
+say "stand-ins ready (for tests only): $debian mcr.microsoft.com/dotnet/sdk:10.0 mcr.microsoft.com/dotnet/runtime:10.0 mcr.microsoft.com/dotnet/aspnet:10.0"
