@@ -122,6 +122,23 @@ public sealed class DovecotServer : IAsyncDisposable
             await Task.Delay(50);
     }
 
+    /// <summary>Puts a message straight into a user's Maildir (tmp, then renamed into new), as a local delivery does: works while the server is stopped.</summary>
+    public void DeliverToMaildir(string user, byte[] bytes)
+    {
+        var maildir = Path.Combine(_directory.Path, "home", user, "Maildir");
+        if (!Directory.Exists(Path.Combine(maildir, "new")))
+        {
+            foreach (var sub in new[] { "tmp", "new", "cur" })
+                Directory.CreateDirectory(Path.Combine(maildir, sub));
+            Run("chown", "-R", "dovecot:dovecot", Path.Combine(_directory.Path, "home", user));
+        }
+        var name = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Guid.NewGuid():N}.test";
+        var temporary = Path.Combine(maildir, "tmp", name);
+        File.WriteAllBytes(temporary, bytes);
+        Run("chown", "dovecot:dovecot", temporary);
+        File.Move(temporary, Path.Combine(maildir, "new", name));
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
