@@ -139,17 +139,19 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
             return;
         }
         _attempt++;
+        if (!_run.Continuous && (IsPermanent(failed.Cause) || _attempt >= _run.OnePassAttempts))
+        {
+            // Retrying a refused login or a bad certificate within one pass cannot help; the next run tries again.
+            _log.Warning("{0}: {1}; this folder is not collected in this pass", Name, reason);
+            _passFailed = true;
+            ReportPass();
+            return;
+        }
         if (reason != _lastFailure)
             _log.Warning("{0}: {1}; retrying with backoff (said once per series of failed attempts)", Name, reason);
         else
             _log.Debug("{0}: attempt {1}: {2}", Name, _attempt, reason);
         _lastFailure = reason;
-        if (!_run.Continuous && (IsPermanent(failed.Cause) || _attempt >= _run.OnePassAttempts))
-        {
-            _passFailed = true;
-            ReportPass();
-            return;
-        }
         Timers.StartSingleTimer("reconnect", new Connect(), ReconnectBackoff.Delay(_attempt - 1, _run.MinBackoff, _run.MaxBackoff));
     }
 
