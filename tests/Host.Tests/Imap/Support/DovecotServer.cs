@@ -139,6 +139,14 @@ public sealed class DovecotServer : IAsyncDisposable
         File.Move(temporary, Path.Combine(maildir, "new", name));
     }
 
+    /// <summary>While stopped: forgets a Maildir's UIDs (uidlist, UIDVALIDITY, indexes), so that it comes back renumbered under a new UIDVALIDITY.</summary>
+    public void ForgetUids(string user)
+    {
+        var maildir = Path.Combine(_directory.Path, "home", user, "Maildir");
+        foreach (var file in Directory.GetFiles(maildir, "dovecot*"))
+            File.Delete(file);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
