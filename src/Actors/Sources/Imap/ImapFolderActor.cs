@@ -121,6 +121,8 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
             _warnedNoUidPlus = true;
             _log.Warning("{0}: the server has no UIDPLUS: published messages are flagged \\Deleted and expunging them is left to the server (a plain EXPUNGE would also remove other clients' deleted mail)", Name);
         }
+        if (_run.Continuous && !_connection.CanIdle)
+            _log.Info("{0}: the server offers no IDLE: polling every {1} s", Name, _mailbox.PollInterval.TotalSeconds);
         Become(Connected);
         Search();
     }

@@ -15,7 +15,7 @@ public sealed class DovecotServer : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private readonly string _config;
 
-    private DovecotServer(bool tls, string certificateAltName, IReadOnlyDictionary<string, string> users)
+    private DovecotServer(bool tls, string certificateAltName, IReadOnlyDictionary<string, string> users, string extraConfig)
     {
         Tls = tls;
         PlainPort = PickPort();
@@ -60,6 +60,7 @@ public sealed class DovecotServer : IAsyncDisposable
                 {{(tls ? "ssl = yes" : "")}}
               }
             }
+            {{extraConfig}}
             """);
         Run("chown", "-R", "dovecot:dovecot", Path.Combine(d, "home"));
     }
@@ -77,11 +78,12 @@ public sealed class DovecotServer : IAsyncDisposable
     public string Log => File.Exists(Path.Combine(_directory.Path, "dovecot.log")) ? File.ReadAllText(Path.Combine(_directory.Path, "dovecot.log")) : "";
 
     /// <param name="certificateAltName">The certificate's subjectAltName, for example IP:127.0.0.1 or DNS:imap.other.example.</param>
-    public static async Task<DovecotServer> StartAsync(IReadOnlyDictionary<string, string> users, bool tls = false, string certificateAltName = "IP:127.0.0.1")
+    /// <param name="extraConfig">Settings appended to the configuration (for example an imap_capability without IDLE).</param>
+    public static async Task<DovecotServer> StartAsync(IReadOnlyDictionary<string, string> users, bool tls = false, string certificateAltName = "IP:127.0.0.1", string extraConfig = "")
     {
         if (!File.Exists("/usr/sbin/dovecot"))
             throw new InvalidOperationException("Dovecot is not installed: scripts/test.sh installs dovecot-imapd (apt-get)");
-        var server = new DovecotServer(tls, certificateAltName, users);
+        var server = new DovecotServer(tls, certificateAltName, users, extraConfig);
         await server.StartAgainAsync();
         return server;
     }

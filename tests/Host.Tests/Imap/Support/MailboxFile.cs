@@ -3,7 +3,7 @@ namespace SmtpCollector.Host.Tests.Imap.Support;
 /// <summary>Writes mailbox files (the <c>-m</c> YAML) for a test's Dovecot.</summary>
 public static class MailboxFile
 {
-    public static string Entry(int port, string user, string password, string tls = "none", string? caFile = null, string[]? folders = null, string host = "127.0.0.1") =>
+    public static string Entry(int port, string user, string password, string tls = "none", string? caFile = null, string[]? folders = null, string host = "127.0.0.1", string extra = "") =>
         $"""
         - username: "{user}"
           password: "{password}"
@@ -11,7 +11,7 @@ public static class MailboxFile
           host: "{host}"
           port: {port}
           tls: {tls}
-        {(caFile is null ? "" : $"  ca_file: \"{caFile}\"\n")}{(folders is null ? "" : $"  folders: [{string.Join(", ", folders.Select(f => $"\"{f}\""))}]\n")}
+        {(caFile is null ? "" : $"  ca_file: \"{caFile}\"\n")}{(folders is null ? "" : $"  folders: [{string.Join(", ", folders.Select(f => $"\"{f}\""))}]\n")}{(extra.Length == 0 ? "" : $"  {extra}\n")}
         """;
 
     public static string Write(TempDirectory temp, params string[] entries)
