@@ -177,7 +177,7 @@ public sealed class ImapConnection : IDisposable
         return certificates;
     }
 
-    private static RemoteCertificateValidationCallback TrustOnly(X509Certificate2Collection roots) => (_, certificate, _, errors) =>
+    private static RemoteCertificateValidationCallback TrustOnly(X509Certificate2Collection roots) => (_, certificate, presented, errors) =>
     {
         // The name must still match; only the trust anchor is replaced.
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
@@ -186,6 +186,12 @@ public sealed class ImapConnection : IDisposable
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // The intermediates the server sent, so that ca_file need hold only the root.
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        }
         return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     };
 }
