@@ -14,24 +14,29 @@ public static class ImapHostingExtensions
     /// The IMAP collector on the <see cref="MessageSink"/>. On shutdown (SIGTERM), before the sinks stop, every folder
     /// finishes the message it is publishing (its sink's answer and its flag), bounded by one sink deadline.
     /// </summary>
-    public static AkkaConfigurationBuilder WithImapCollector(this AkkaConfigurationBuilder builder, ImapOptions options) =>
-        builder.WithActors(async (system, registry, _) =>
-        {
-            var sink = await registry.GetAsync<MessageSink>();
-            var collector = system.ActorOf(ImapCollectorActor.Props(options.Mailboxes, options.Run, sink), "imap-collector");
-            registry.Register<ImapCollector>(collector);
-            var finishWithin = options.Run.SinkDeadline + TimeSpan.FromSeconds(10);
-            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "imap-finish-current-message", async () =>
+    public static AkkaConfigurationBuilder WithImapCollector(this AkkaConfigurationBuilder builder, ImapOptions options)
+    {
+        var finishWithin = options.Run.SinkDeadline + TimeSpan.FromSeconds(10);
+        // The phase's own timeout (5 s by default) would move on to stopping the sinks while a message waits for its answer.
+        return builder
+            .AddHocon($"akka.coordinated-shutdown.phases.before-service-unbind.timeout = {(int)finishWithin.TotalSeconds + 5}s", HoconAddMode.Prepend)
+            .WithActors(async (system, registry, _) =>
             {
-                try
+                var sink = await registry.GetAsync<MessageSink>();
+                var collector = system.ActorOf(ImapCollectorActor.Props(options.Mailboxes, options.Run, sink), "imap-collector");
+                registry.Register<ImapCollector>(collector);
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "imap-finish-current-message", async () =>
                 {
-                    await collector.Ask<CollectingStopped>(new StopCollecting(), finishWithin);
-                }
-                catch (AskTimeoutException)
-                {
-                    // A folder stuck on a server that stopped answering: what it did not confirm stays unmarked.
-                }
-                return Akka.Done.Instance;
+                    try
+                    {
+                        await collector.Ask<CollectingStopped>(new StopCollecting(), finishWithin);
+                    }
+                    catch (AskTimeoutException)
+                    {
+                        // A folder stuck on a server that stopped answering: what it did not confirm stays unmarked.
+                    }
+                    return Akka.Done.Instance;
+                });
             });
-        });
+    }
 }
