@@ -12,7 +12,8 @@ public static class ImapCommand
     public static Command Create()
     {
         var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "hpfeeds broker configuration (feed_config.yml); without it messages go to --sink" };
-        var mailboxes = new Option<FileInfo>("--mailbox-config", "-m") { Description = "YAML list of the mailboxes to read (README, \"The mailbox file\")", Required = true };
+        // Not Required: a missing file is a configuration error (exit 2), not a parse error (exit 1, which means "not all published").
+        var mailboxes = new Option<FileInfo?>("--mailbox-config", "-m") { Description = "YAML list of the mailboxes to read (README, \"The mailbox file\"); required" };
         var all = new Option<bool>("--fetch-all", "-a") { Description = "Collect every message in the folders (remembered in the state directory), not only the unseen ones" };
         var delete = new Option<bool>("--delete", "-d") { Description = "Delete each message once the sink has stored it (UID EXPUNGE)" };
         var continuous = new Option<bool>("--continuous-fetch", "-c") { Description = "Keep running and collect new mail as it arrives (IDLE, else polling); without it, one pass, then exit" };
@@ -40,8 +41,9 @@ public static class ImapCommand
                     StateDirectory = Path.GetFullPath(parse.GetValue(state)!),
                     SinkDeadline = TimeSpan.FromSeconds(seconds),
                 };
+                var mailboxFile = parse.GetValue(mailboxes) ?? throw new ConfigException("imap needs --mailbox-config (-m) MAILBOX_CONFIG");
                 options = new ImapOptions(
-                    MailboxConfigLoader.Load(parse.GetValue(mailboxes)!.FullName),
+                    MailboxConfigLoader.Load(mailboxFile.FullName),
                     run,
                     SinkOptions.Parse(parse.GetValue(sink) ?? "file:messages.jsonl", envelope: true, "--sink"))
                 {

@@ -84,4 +84,12 @@ public sealed class MailboxFileTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains($"{file}:5:13: mailbox 1: 'protocol' is 'pop3'", run.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Without_a_mailbox_file_the_program_exits_2()
+    {
+        var run = await ImapCollectorProcess.RunAsync("--fetch-all");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--mailbox-config", run.Output, StringComparison.Ordinal);
+    }
 }
