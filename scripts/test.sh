@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian machine with the .NET SDK: installs the real mail tools the tests drive
-# (Postfix itself for the end-to-end tests, its smtp-source/smtp-sink, swaks) when they are missing, then the whole test suite.
+# (Postfix itself for the end-to-end tests, its smtp-source/smtp-sink, swaks, Dovecot for the IMAP tests) when they are missing, then the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # promtool checks deploy/prometheus/alerts.yml (tests/Host.Tests/DashboardTests.cs); the Prometheus server it comes with
 # is kept from starting (policy-rc.d) while it is installed.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# The IMAP tests start private Dovecot instances (their own config, base_dir and free loopback ports). Should the package
+# start the system's Dovecot (143/993, /run/dovecot), the tests neither use it nor collide with it.
+if [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/imap ]; then need+=(dovecot-imapd); fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -10,10 +10,11 @@ const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
 if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
     Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
 
-var root = new RootCommand("smtp-collector: a spamtrap's catch-all LMTP server behind Postfix, publishing to hpfeeds")
+var root = new RootCommand("smtp-collector: a spamtrap's catch-all LMTP server behind Postfix, and a collector for trap mailboxes over IMAP, publishing to hpfeeds")
 {
     LmtpCommand.Create(),
     HealthCommand.Create(),
     CheckConfigCommand.Create(),
+    ImapCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
