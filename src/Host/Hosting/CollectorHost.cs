@@ -12,7 +12,8 @@ namespace SmtpCollector.Host.Hosting;
 public static class CollectorHost
 {
     private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options) =>
-        options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed) : builder.WithStoreSink(options.Sink);
+        options.Archive is { } archive ? builder.WithArchivedSink(archive, options)
+        : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed) : builder.WithStoreSink(options.Sink);
 
     public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
     {
