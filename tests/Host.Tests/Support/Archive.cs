@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SmtpCollector.Host.Tests.Support;
+
+/// <summary>What the archive tests share: reading a Maildir back, feed configurations, distinct messages, free ports.</summary>
+public static class Archive
+{
+    /// <summary>Every message file in the Maildir (new/ and cur/), by the SHA-256 of its bytes; and how many files there are.</summary>
+    public static (Dictionary<string, byte[]> BySha256, int Files) Read(string maildir)
+    {
+        var messages = new Dictionary<string, byte[]>();
+        var files = 0;
+        foreach (var folder in new[] { "new", "cur" })
+        {
+            var path = Path.Combine(maildir, folder);
+            if (!Directory.Exists(path))
+                continue;
+            foreach (var file in Directory.GetFiles(path))
+            {
+                var bytes = File.ReadAllBytes(file);
+                messages[Sha256(bytes)] = bytes;
+                files++;
+            }
+        }
+        return (messages, files);
+    }
+
+    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>The feed configuration for <see cref="FeedBroker"/>'s writer, with confirmation.</summary>
+    public static string WriteFeedConfig(TempDirectory temp, int port, string name = "feed_config.yml")
+    {
+        var path = temp.File(name);
+        File.WriteAllText(path, $"""
+            broker: "127.0.0.1"
+            port: {port}
+            identity: "writer"
+            secret: "secret"
+            channels: ["spam.mails"]
+            confirm: true
+            spool_directory: {temp.File("spool")}
+            """);
+        return path;
+    }
+
+    /// <summary>A message unlike any other (its own Message-ID), of about <paramref name="bodyBytes"/> bytes.</summary>
+    public static byte[] Message(int i, int bodyBytes = 200)
+    {
+        var body = new StringBuilder();
+        while (body.Length < bodyBytes)
+            body.Append(CultureInfoFree($"line {body.Length} of message {i}\r\n"));
+        return Encoding.ASCII.GetBytes($"From: <s{i}@spam.example>\r\nTo: <v@trap.example>\r\nSubject: archive test {i}\r\n"
+            + $"Message-ID: <{Guid.NewGuid():N}@spam.example>\r\n\r\n{body}");
+    }
+
+    /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string CultureInfoFree(FormattableString text) => FormattableString.Invariant(text);
+}
