@@ -14,9 +14,9 @@ public static class LmtpCommand
         var config = new Option<FileInfo?>("--config", "-c") { Description = "YAML configuration file (see README, Configuration)" };
         var listen = new Option<string?>("--listen", "-l") { Description = "HOST:PORT to listen on for LMTP (default 127.0.0.1:2424)" };
         var sink = new Option<string?>("--sink", "-s") { Description = "file:PATH (json lines, default file:messages.jsonl) or raw:DIR (<sha256>.eml files)" };
-        var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "hpfeeds broker configuration (the original's feed_config.yml): publish there instead of --sink [from the original]" };
-        var port = new Option<int?>("--port", "-p") { Description = "LMTP port on the configured host (overrides the port of --listen) [from the original]" };
-        var maildir = new Option<string?>("--maildir", "-m") { Description = "also archive every message in this Maildir (archive: maildir:DIR); 250 only when both have it [from the original]" };
+        var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "[from the original] hpfeeds broker configuration (the original's feed_config.yml): publish there instead of --sink" };
+        var port = new Option<int?>("--port", "-p") { Description = "[from the original] LMTP port on the configured host (overrides the port of --listen)" };
+        var maildir = new Option<string?>("--maildir", "-m") { Description = "[from the original] also archive every message in this Maildir (archive: maildir:DIR); 250 only when both have it" };
 
         var command = new Command("lmtp", "Run the catch-all LMTP server that Postfix delivers trapped mail to")
         {

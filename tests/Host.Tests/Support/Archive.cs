@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using SmtpCollector.TestBroker;
 
 namespace SmtpCollector.Host.Tests.Support;
 
@@ -54,6 +55,33 @@ public static class Archive
             body.Append(CultureInfoFree($"line {body.Length} of message {i}\r\n"));
         return Encoding.ASCII.GetBytes($"From: <s{i}@spam.example>\r\nTo: <v@trap.example>\r\nSubject: archive test {i}\r\n"
             + $"Message-ID: <{Guid.NewGuid():N}@spam.example>\r\n\r\n{body}");
+    }
+
+    /// <summary>The test broker with <see cref="FeedBroker"/>'s accounts, and no subscriber yet.</summary>
+    public static Task<HpfeedsBroker> StartBrokerAsync() => HpfeedsBroker.StartAsync(new BrokerOptions
+    {
+        Accounts =
+        [
+            new BrokerAccount("writer", "secret", ["spam.mails", "writer.confirm"], ["writer.confirm"]),
+            new BrokerAccount("backend", "backend-secret", [], ["spam.mails"]),
+        ],
+    });
+
+    /// <summary>A subscriber to spam.mails that the broker knows of (its SUBSCRIBE processed).</summary>
+    public static async Task<HpfeedsSubscriber> SubscribeAsync(HpfeedsBroker broker, int subscribersThen = 1)
+    {
+        var subscriber = await HpfeedsSubscriber.ConnectAsync(broker.Port, "backend", "backend-secret", ["spam.mails"]);
+        await broker.WaitForSubscribersAsync("spam.mails", subscribersThen, TimeSpan.FromSeconds(10));
+        return subscriber;
+    }
+
+    /// <summary>The message bytes of a json payload (msg, or msg_b64 when it is there).</summary>
+    public static byte[] Bytes(ReadOnlyMemory<byte> payload)
+    {
+        var json = System.Text.Json.JsonDocument.Parse(payload).RootElement;
+        return json.TryGetProperty("msg_b64", out var b64)
+            ? Convert.FromBase64String(b64.GetString()!)
+            : Encoding.UTF8.GetBytes(json.GetProperty("msg").GetString()!);
     }
 
     /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
