@@ -13,5 +13,6 @@ if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
 var root = new RootCommand("smtp-collector: a spamtrap's catch-all LMTP server behind Postfix, publishing to hpfeeds")
 {
     LmtpCommand.Create(),
+    ReplayCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
