@@ -84,6 +84,19 @@ public static class Archive
             : Encoding.UTF8.GetBytes(json.GetProperty("msg").GetString()!);
     }
 
+    /// <summary>Checks <paramref name="condition"/> every 50 ms until it holds; false if it did not within <paramref name="timeout"/>.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
     /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
     public static int FreePort()
     {

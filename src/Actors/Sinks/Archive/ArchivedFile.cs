@@ -10,7 +10,7 @@ public sealed record ArchivedFile(string Path, string EnvelopePath, DateTimeOffs
     public static List<ArchivedFile> List(string directory)
     {
         var envelopes = System.IO.Path.Combine(directory, "envelope");
-        var files = new List<(long Microseconds, string Name, ArchivedFile File)>();
+        var files = new List<(long Microseconds, long Delivery, string Name, ArchivedFile File)>();
         foreach (var folder in new[] { "new", "cur" })
         {
             var path = System.IO.Path.Combine(directory, folder);
@@ -22,10 +22,10 @@ public sealed record ArchivedFile(string Path, string EnvelopePath, DateTimeOffs
                 if (name.StartsWith('.'))
                     continue;
                 var baseName = MaildirName.Base(name);
-                long microseconds, size;
+                long microseconds, delivery = 0, size;
                 if (MaildirName.Parse(name) is { } parsed)
                 {
-                    (microseconds, size) = parsed;
+                    (microseconds, delivery, size) = parsed;
                 }
                 else
                 {
@@ -37,9 +37,9 @@ public sealed record ArchivedFile(string Path, string EnvelopePath, DateTimeOffs
                 }
                 var archived = new ArchivedFile(file, System.IO.Path.Combine(envelopes, baseName + ".json"),
                     DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10), size);
-                files.Add((microseconds, baseName, archived));
+                files.Add((microseconds, delivery, baseName, archived));
             }
         }
-        return [.. files.OrderBy(f => f.Microseconds).ThenBy(f => f.Name, StringComparer.Ordinal).Select(f => f.File)];
+        return [.. files.OrderBy(f => f.Microseconds).ThenBy(f => f.Delivery).ThenBy(f => f.Name, StringComparer.Ordinal).Select(f => f.File)];
     }
 }

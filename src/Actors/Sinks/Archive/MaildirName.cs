@@ -27,21 +27,25 @@ public static partial class MaildirName
         return colon < 0 ? fileName : fileName[..colon];
     }
 
-    /// <summary>When it was archived (microseconds since the epoch) and its size, read from a name made by <see cref="New"/>; null for other names.</summary>
-    public static (long Microseconds, long Size)? Parse(string fileName)
+    /// <summary>
+    /// When it was archived (microseconds since the epoch), its delivery number within its process (which orders two
+    /// archived in the same microsecond) and its size, read from a name made by <see cref="New"/>; null for other names.
+    /// </summary>
+    public static (long Microseconds, long Delivery, long Size)? Parse(string fileName)
     {
         var match = Pattern().Match(Base(fileName));
         if (!match.Success)
             return null;
         var seconds = long.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture);
         var micro = long.Parse(match.Groups[2].ValueSpan, CultureInfo.InvariantCulture);
-        var size = long.Parse(match.Groups[3].ValueSpan, CultureInfo.InvariantCulture);
-        return (seconds * 1_000_000 + micro, size);
+        var delivery = long.Parse(match.Groups[3].ValueSpan, CultureInfo.InvariantCulture);
+        var size = long.Parse(match.Groups[4].ValueSpan, CultureInfo.InvariantCulture);
+        return (seconds * 1_000_000 + micro, delivery, size);
     }
 
     // The specification: "/" and ":" in the host name are written as \057 and \072.
     private static string Host { get; } = Environment.MachineName.Replace("/", @"\057", StringComparison.Ordinal).Replace(":", @"\072", StringComparison.Ordinal);
 
-    [GeneratedRegex(@"^(\d+)\.M(\d{1,6})P\d+Q\d+\..*,S=(\d+)")]
+    [GeneratedRegex(@"^(\d{1,12})\.M(\d{1,6})P\d+Q(\d{1,18})\..*,S=(\d{1,18})")]
     private static partial Regex Pattern();
 }
