@@ -36,6 +36,9 @@ public sealed class CollectorConfig
     public long? ArchiveMaxBytes { get; set; }
     public double ArchiveRetentionIntervalSeconds { get; set; } = 60;
 
+    /// <summary>Add a <c>summary</c> (header fields, attachments with their SHA-256) to each json payload, parsed with MimeKit.</summary>
+    public bool Summary { get; set; }
+
     public int MaxCommandLineBytes { get; set; } = 512;
     public long MaxMessageBytes { get; set; } = 26_214_400;
     public int MaxRecipients { get; set; } = 1000;

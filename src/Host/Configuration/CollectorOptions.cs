@@ -40,6 +40,9 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
     /// <summary>Archive every message in this Maildir as well (<c>archive</c>, <c>--maildir</c>).</summary>
     public ArchiveOptions? Archive { get; init; }
 
+    /// <summary>Summarise each message into the json payload (<c>summary: true</c>).</summary>
+    public bool Summary { get; init; }
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);
@@ -75,7 +78,7 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
             InFlightWait = Seconds(config.InFlightWaitSeconds, "in_flight_wait_seconds", source),
             ShutdownDeadline = Seconds(config.ShutdownDeadlineSeconds, "shutdown_deadline_seconds", source),
         };
-        return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source)) { DomainsFile = domainsFile, Archive = ArchiveOptions.From(config, source) };
+        return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source)) { DomainsFile = domainsFile, Archive = ArchiveOptions.From(config, source), Summary = config.Summary };
     }
 
     private static DomainsFileOptions? ReadDomainsFile(CollectorConfig config, string source)

@@ -30,6 +30,7 @@ public static class CollectorHost
                 loggers.AddLoggerFactory();
             })
             .WithMessageSink(options)
+            .WithSummary(options.Summary)
             .WithLmtpListener(options.Lmtp, options.DomainsFile));
 
         using var host = builder.Build();
