@@ -91,7 +91,10 @@ public sealed class ReplayTests
         // the next replay's and be seen.
         await ReplayAsync(["--since", Iso(marks[0]), "--until", Iso(marks[1])], expected: batches[1], before: 0);
         await ReplayAsync(["--since", Iso(marks[1])], expected: batches[2], before: 7);
-        await ReplayAsync(["--until", Iso(marks[0])], expected: batches[0], before: 11);
+        // With --summary the payload carries what the collector with summary: true would have added.
+        await ReplayAsync(["--until", Iso(marks[0]), "--summary"], expected: batches[0], before: 11);
+        var summaries = subscriber.Received.Skip(11).Select(frame => System.Text.Json.JsonDocument.Parse(frame.Payload).RootElement.GetProperty("summary"));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"archive test {i}"), summaries.Select(summary => summary.GetProperty("subject").GetString()));
 
         async Task ReplayAsync(string[] window, List<string> expected, int before)
         {

@@ -15,11 +15,12 @@ public static class ReplayCommand
         var since = new Option<string?>("--since") { Description = "only messages received at or after TIME (ISO 8601; UTC unless it has an offset)" };
         var until = new Option<string?>("--until") { Description = "only messages received before TIME (ISO 8601; UTC unless it has an offset)" };
         var deadline = new Option<double>("--deadline-seconds") { Description = "how long one message may wait for the broker (default 60)", DefaultValueFactory = _ => 60 };
+        var summary = new Option<bool>("--summary") { Description = "add the summary object, as the collector does with summary: true (so the payload is the one it published)" };
         var progress = new Option<double>("--progress-seconds") { Description = "a progress line this often (default 5)", DefaultValueFactory = _ => 5 };
 
         var command = new Command("replay", "Publish archived messages again, e.g. for a backend that was not subscribed while they came; exit 0 only when all went out")
         {
-            maildir, feed, since, until, deadline, progress,
+            maildir, feed, since, until, deadline, progress, summary,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -32,7 +33,10 @@ public static class ReplayCommand
                     Time(parse.GetValue(until), "--until"),
                     FeedOptions.Load(parse.GetValue(feed)!.FullName),
                     Seconds(parse.GetValue(deadline), "--deadline-seconds"),
-                    Seconds(parse.GetValue(progress), "--progress-seconds"));
+                    Seconds(parse.GetValue(progress), "--progress-seconds"))
+                {
+                    Summary = parse.GetValue(summary),
+                };
                 if (!Directory.Exists(options.Maildir))
                     throw new ConfigException($"command line: --maildir {options.Maildir} is not a directory");
             }

@@ -9,11 +9,16 @@ using SmtpCollector.Actors.Sinks;
 using SmtpCollector.Actors.Sinks.Hpfeeds;
 using SmtpCollector.Host.Hosting;
 using SmtpCollector.Protocol.Payload;
+using SmtpCollector.Protocol.Summary;
 using LogLevel = Akka.Event.LogLevel;
 
 namespace SmtpCollector.Host.Replay;
 
-public sealed record ReplayOptions(string Maildir, DateTimeOffset? Since, DateTimeOffset? Until, HpfeedsSettings Feed, TimeSpan Deadline, TimeSpan ProgressInterval);
+public sealed record ReplayOptions(string Maildir, DateTimeOffset? Since, DateTimeOffset? Until, HpfeedsSettings Feed, TimeSpan Deadline, TimeSpan ProgressInterval)
+{
+    /// <summary>Summarise each message (MimeKit) into the payload, as the collector does with <c>summary: true</c>.</summary>
+    public bool Summary { get; init; }
+}
 
 /// <summary>
 /// Publishes archived messages again through the collector's own hpfeeds publisher (its window, its confirm mode): the
@@ -100,7 +105,9 @@ public static class ArchiveReplay
             var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
             if (item.ArchivedSha256 is { } archived && archived != sha256)
                 Console.Error.WriteLine($"replay: {item.Path}: its bytes hash to {sha256}, not to {archived} as when archived (published as they are now)");
-            var message = new ReceivedMessage(MessageBody.FromBytes(bytes), sha256, item.Envelope);
+            var body = MessageBody.FromBytes(bytes);
+            // On this loop's thread, never the publisher's: the parse takes time, and it is hostile input.
+            var message = new ReceivedMessage(body, sha256, item.Envelope) { Summary = options.Summary ? MessageSummarizer.Summarise(body) : null };
             // Asked in order, so the publisher queues them in order; the deadline counts from here, and a message waits at
             // most for the two windows before it.
             var ask = publisher.Ask<object>(new StoreMessage(message, DateTime.UtcNow + options.Deadline), options.Deadline + TimeSpan.FromSeconds(10), cancellation);
