@@ -38,7 +38,8 @@ public static class MessageSummarizer
             if (!HeaderBlockWithinLimit(bytes))
                 return MessageSummary.Failed($"header block longer than {MaxHeaderBlockBytes} bytes: not parsed");
             using var stream = new SequenceStream(bytes);
-            var message = MimeMessage.Load(Options, stream);
+            // Persistent: a part's content stays a window on the message's own blocks instead of being copied out.
+            var message = new MimeParser(Options, stream, persistent: true).ParseMessage();
             var attachments = new List<AttachmentSummary>();
             string? limit = null;
             foreach (var part in message.BodyParts)
