@@ -126,5 +126,30 @@ public sealed class ReplayTests
         Assert.Contains("to go on: --since ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_replayed_payload_is_byte_for_byte_the_one_first_published_envelope_and_all()
+    {
+        await using var broker = await Archive.StartBrokerAsync();
+        await using var subscriber = await Archive.SubscribeAsync(broker);
+        using var temp = new TempDirectory();
+        var maildir = temp.File("archive");
+        var feed = Archive.WriteFeedConfig(temp, broker.Port);
+        await File.AppendAllTextAsync(feed, "\nenvelope: true\n");
+        await using (var collector = await CollectorProcess.StartAsync("--feed-config", feed, "--maildir", maildir))
+        {
+            await using var client = await LmtpClient.OpenAsync(collector.EndPoint, "lhlo.example");
+            await client.SendAsync("XFORWARD ADDR=192.0.2.7 NAME=spammer.example HELO=bad.example\r\n");
+            await client.ExpectAsync("250");
+            Assert.All(await client.DeliverAsync(Archive.Message(3), "a@trap.example", "b@trap.example"), reply => Assert.StartsWith("250 2.0.0", reply));
+        }
+
+        var (exit, output) = await CollectorProcess.RunToEndAsync("replay", "-m", maildir, "-f", feed);
+
+        Assert.True(exit == 0, output);
+        var frames = await subscriber.WaitForAsync(2, Wait);
+        Assert.Contains("\"client_address\":\"192.0.2.7\"", System.Text.Encoding.UTF8.GetString(frames[0].Payload.Span), StringComparison.Ordinal);
+        Assert.True(frames[0].Payload.Span.SequenceEqual(frames[1].Payload.Span), "the replayed payload differs from the first");
+    }
+
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
 }
