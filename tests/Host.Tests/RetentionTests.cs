@@ -54,7 +54,7 @@ public sealed class RetentionTests
         Assert.Equal(expected.Order(StringComparer.Ordinal), archived.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(expected.Count, files);
         Assert.Equal(files, Directory.GetFiles(Path.Combine(maildir, "envelope")).Length);
-        Assert.Contains(collector.Output.Split('\n'), line => line.Contains("archive retention: removed", StringComparison.Ordinal));
+        Assert.True(await Archive.WaitUntilAsync(() => collector.Output.Contains("archive retention: removed", StringComparison.Ordinal), Wait), "no retention log line");
     }
 
     [Fact]
