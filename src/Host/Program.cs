@@ -16,5 +16,6 @@ var root = new RootCommand("smtp-collector: a spamtrap's catch-all LMTP server b
     HealthCommand.Create(),
     CheckConfigCommand.Create(),
     ImapCommand.Create(),
+    ReplayCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

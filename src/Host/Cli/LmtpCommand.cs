@@ -3,7 +3,10 @@ using SmtpCollector.Host.Configuration;
 
 namespace SmtpCollector.Host.Cli;
 
-/// <summary><c>smtp-collector lmtp [--config FILE] [--listen HOST:PORT] [--sink file:PATH|raw:DIR]</c></summary>
+/// <summary>
+/// <c>smtp-collector lmtp [--config FILE] [--listen HOST:PORT] [--sink file:PATH|raw:DIR] [-f FEED_CONFIG] [-p PORT] [-m DIR]</c>;
+/// <c>-f</c>, <c>-p</c> and <c>-m</c> are the original collector's flags and mean what they meant there.
+/// </summary>
 public static class LmtpCommand
 {
     public static Command Create()
@@ -11,19 +14,21 @@ public static class LmtpCommand
         var config = new Option<FileInfo?>("--config", "-c") { Description = "YAML configuration file (see README, Configuration)" };
         var listen = new Option<string?>("--listen", "-l") { Description = "HOST:PORT to listen on for LMTP (default 127.0.0.1:2424)" };
         var sink = new Option<string?>("--sink", "-s") { Description = "file:PATH (json lines, default file:messages.jsonl) or raw:DIR (<sha256>.eml files)" };
-        var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "hpfeeds broker configuration (the original's feed_config.yml): publish there instead of --sink" };
-        var http = new Option<string?>("--http") { Description = "ADDRESS:PORT of the HTTP endpoint: /metrics, /healthz, /readyz (default 127.0.0.1:8424; none: off)" };
+        var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "[from the original] hpfeeds broker configuration (the original's feed_config.yml): publish there instead of --sink" };
+        var port = new Option<int?>("--port", "-p") { Description = "[from the original] LMTP port on the configured host (overrides the port of --listen)" };
+        var maildir = new Option<string?>("--maildir", "-m") { Description = "[from the original] also archive every message in this Maildir (archive: maildir:DIR); 250 only when both have it" };
+        var http = new Option<string?>("--http") { Description = "ADDRESS:PORT of the HTTP endpoint: /metrics, /healthz, /readyz, the status page (default 127.0.0.1:8424; none: off)" };
 
         var command = new Command("lmtp", "Run the catch-all LMTP server that Postfix delivers trapped mail to")
         {
-            config, listen, sink, feed, http,
+            config, listen, sink, feed, port, maildir, http,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CollectorOptions options;
             try
             {
-                options = LoadOptions(parse.GetValue(config), parse.GetValue(listen), parse.GetValue(sink));
+                options = LoadOptions(parse.GetValue(config), parse.GetValue(listen), parse.GetValue(sink), parse.GetValue(port), parse.GetValue(maildir));
                 if (parse.GetValue(http) is { } endpoint)
                     options = options with { Http = CollectorOptions.ParseHttp(endpoint, "--http") };
                 if (parse.GetValue(feed) is { } feedFile)
@@ -39,11 +44,20 @@ public static class LmtpCommand
         return command;
     }
 
-    public static CollectorOptions LoadOptions(FileInfo? file, string? listen, string? sink)
+    public static CollectorOptions LoadOptions(FileInfo? file, string? listen, string? sink, int? port = null, string? maildir = null)
     {
         var config = file is null ? new CollectorConfig() : ConfigLoader.Load(file.FullName);
         if (listen is not null)
             config.Listen = listen;
+        if (port is not null)
+        {
+            if (port is < 0 or > 65535)
+                throw new ConfigException($"command line: --port {port} is not a TCP port");
+            var (host, _) = CollectorOptions.ParseListen(config.Listen, file?.FullName ?? "command line");
+            config.Listen = $"{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}";
+        }
+        if (maildir is not null)
+            config.Archive = $"maildir:{maildir}";
         if (sink is not null)
             config.Sink = sink;
         return CollectorOptions.From(config, file?.FullName ?? "command line");

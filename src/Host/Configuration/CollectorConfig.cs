@@ -38,6 +38,16 @@ public sealed class CollectorConfig
     /// <summary>Add the envelope (sender, recipients, XFORWARD client, LHLO name, time) to each json payload.</summary>
     public bool Envelope { get; set; } = true;
 
+    /// <summary><c>maildir:DIR</c>: every message is also archived there, and answered 250 only when both are done.</summary>
+    public string? Archive { get; set; }
+
+    public double? ArchiveMaxAgeDays { get; set; }
+    public long? ArchiveMaxBytes { get; set; }
+    public double ArchiveRetentionIntervalSeconds { get; set; } = 60;
+
+    /// <summary>Add a <c>summary</c> (header fields, attachments with their SHA-256) to each json payload, parsed with MimeKit.</summary>
+    public bool Summary { get; set; }
+
     public int MaxCommandLineBytes { get; set; } = 512;
     public long MaxMessageBytes { get; set; } = 26_214_400;
     public int MaxRecipients { get; set; } = 1000;

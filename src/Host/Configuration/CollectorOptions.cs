@@ -44,6 +44,12 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
 
     public bool JsonLogs { get; init; }
 
+    /// <summary>Archive every message in this Maildir as well (<c>archive</c>, <c>--maildir</c>).</summary>
+    public ArchiveOptions? Archive { get; init; }
+
+    /// <summary>Summarise each message into the json payload (<c>summary: true</c>).</summary>
+    public bool Summary { get; init; }
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);
@@ -82,6 +88,8 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
         return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source))
         {
             DomainsFile = domainsFile,
+            Archive = ArchiveOptions.From(config, source),
+            Summary = config.Summary,
             Http = ParseHttp(config.HttpListen, source),
             JsonLogs = config.LogFormat switch
             {

@@ -16,7 +16,8 @@ namespace SmtpCollector.Host.Hosting;
 public static class CollectorHost
 {
     private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics) =>
-        options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics) : builder.WithStoreSink(options.Sink);
+        options.Archive is { } archive ? builder.WithArchivedSink(archive, options, metrics)
+        : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics) : builder.WithStoreSink(options.Sink);
 
     public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
     {
@@ -67,6 +68,7 @@ public static class CollectorHost
             })
             .WithActorSystemLivenessCheck()
             .WithMessageSink(options, metrics)
+            .WithSummary(options.Summary)
             .WithLmtpListener(options.Lmtp, options.DomainsFile, budget));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("ready",
             services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null), HealthStatus.Unhealthy, [HttpEndpoint.ReadyTag]));

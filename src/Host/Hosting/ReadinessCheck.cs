@@ -22,7 +22,7 @@ public sealed class ReadinessCheck(ActorRegistry registry, bool publishes) : IHe
             return HealthCheckResult.Unhealthy("the LMTP listener is not bound");
         if (!publishes)
             return HealthCheckResult.Healthy($"LMTP on {bound.LocalAddress}");
-        if (!registry.TryGet<MessageSink>(out var publisher))
+        if (!registry.TryGet<Publisher>(out var publisher))
             return HealthCheckResult.Unhealthy("the publisher is not started");
         var status = await publisher.Ask<PublisherStatus>(new GetPublisherStatus(), AskTimeout, cancellationToken);
         return status.Connected

@@ -5,3 +5,6 @@ public sealed class MessageSink;
 
 /// <summary>ActorRegistry key of the LMTP listener.</summary>
 public sealed class LmtpListener;
+
+/// <summary>The hpfeeds publisher itself, whatever stands in front of it as the <see cref="MessageSink"/> (an archive, the summariser).</summary>
+public sealed class Publisher;

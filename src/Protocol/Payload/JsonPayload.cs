@@ -55,6 +55,13 @@ public static class JsonPayload
             WriteEnvelope(writer, message.Envelope);
             writer.Flush();
         }
+        if (message.Summary is { } summary)
+        {
+            destination.Write(",\"summary\":"u8);
+            using var writer = new Utf8JsonWriter(destination, Options);
+            Summary.SummaryJson.Write(writer, summary);
+            writer.Flush();
+        }
         destination.Write("}"u8);
     }
 

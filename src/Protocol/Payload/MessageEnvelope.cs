@@ -12,4 +12,8 @@ public sealed record MessageEnvelope(
     DateTimeOffset ReceivedAt);
 
 /// <summary>A whole message, hashed, with its envelope: what a sink is handed.</summary>
-public sealed record ReceivedMessage(MessageBody Body, string Sha256, MessageEnvelope Envelope);
+public sealed record ReceivedMessage(MessageBody Body, string Sha256, MessageEnvelope Envelope)
+{
+    /// <summary>What is inside it, when the collector is configured to summarise (<c>summary: true</c>); goes into the json payload.</summary>
+    public Summary.MessageSummary? Summary { get; init; }
+}
