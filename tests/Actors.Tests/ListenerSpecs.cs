@@ -98,7 +98,7 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
         await listener.AssertBudgetReleasedAsync();
         Assert.Collection(log.Lines,
             line => Assert.Contains($"sha256={first.Message.Sha256} size=21 recipients=r0@trap.example peer=127.0.0.1:", line),
-            line => Assert.EndsWith("outcome=refused by the test reply=451 4.4.3", line));
+            line => Assert.EndsWith("outcome=refused by the test reply=451 4.4.3 subject=x", line));
         Assert.Contains("outcome=no answer from the sink within 00:00:00.3000000 reply=451 4.3.0", log.Lines[0]);
     }
 
@@ -117,7 +117,7 @@ public sealed class ListenerSpecs : Akka.TestKit.Xunit2.TestKit
 
         var line = Assert.Single(log.Lines);
         Assert.Matches($"^Information: message sha256={stored[0].Sha256} size=21 recipients=r0@trap.example,r1@trap.example " +
-            @"peer=127\.0\.0\.1:\d+ client=192\.0\.2\.7 outcome=stored reply=250 2\.0\.0$", line);
+            @"peer=127\.0\.0\.1:\d+ client=192\.0\.2\.7 outcome=stored reply=250 2\.0\.0 subject=\S.*$", line);
     }
 
     [Fact]

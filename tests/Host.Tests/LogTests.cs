@@ -28,7 +28,7 @@ public sealed class LogTests
         {
             var sha256 = Convert.ToHexStringLower(SHA256.HashData(messages[i]));
             Assert.Matches(
-                $@"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z INFO SmtpCollector\.Messages: message sha256={sha256} size={messages[i].Length} recipients=x@trap\.example peer=127\.0\.0\.1:\d+ client=- outcome=stored reply=250 2\.0\.0$",
+                $@"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z INFO SmtpCollector\.Messages: message sha256={sha256} size={messages[i].Length} recipients=x@trap\.example peer=127\.0\.0\.1:\d+ client=- outcome=stored reply=250 2\.0\.0 subject=log test {i}$",
                 lines[i]);
         }
     }

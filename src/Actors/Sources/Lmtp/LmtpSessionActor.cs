@@ -230,7 +230,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
         _delivering = message;
         _deliveredAt = Stopwatch.GetTimestamp();
         // Read now: once handed to the sink, the bytes are the sink's.
-        _subject = _settings.Activity is null ? null : SubjectHeader.Read(message.Body);
+        _subject = SubjectHeader.Read(message.Body);
         _settings.Metrics?.MessagesReceived.Add(1, Source);
         _settings.Metrics?.BytesReceived.Add(message.Body.Length, Source);
         _sink.Tell(new StoreMessage(message, DateTime.UtcNow + _settings.SinkDeadline));
@@ -250,7 +250,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
             outcome, verdict.Code));
         // Only the body's length: its bytes are the sink's now, and may be gone.
         _messageLog.MessageDelivered(message.Sha256, message.Body.Length, string.Join(",", message.Envelope.Recipients), _peer,
-            message.Envelope.Xforward.GetValueOrDefault("ADDR", "-"), outcome, verdict.Code, verdict.Enhanced);
+            message.Envelope.Xforward.GetValueOrDefault("ADDR", "-"), outcome, verdict.Code, verdict.Enhanced, MessageLog.Printable(_subject));
         _core!.Delivered(verdict);
         Run();
     }
