@@ -25,9 +25,10 @@ WORKDIR /var/lib/smtp-collector
 # The image's own unprivileged "app" user, by number so that runtimes can tell it is not root.
 USER $APP_UID
 EXPOSE 2424
-# Healthy when the LMTP port greets with 220; bash's /dev/tcp needs no extra package.
+# Healthy when ready: the LMTP listener bound and, with a broker, the publisher connected (its /readyz on 127.0.0.1:8424,
+# asked by the program itself: no curl in the image).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2424 && read -r -t 5 line <&3 && printf 'QUIT\\r\\n' >&3 && [[ $line == 220* ]]"]
+  CMD ["dotnet", "/app/smtp-collector.dll", "health"]
 ENTRYPOINT ["dotnet", "/app/smtp-collector.dll"]
 # Without a compose file: LMTP for the container network, messages kept in the volume.
 CMD ["lmtp", "--listen", "0.0.0.0:2424", "--sink", "file:/var/lib/smtp-collector/messages.jsonl"]

@@ -16,6 +16,7 @@ namespace SmtpCollector.Actors.Sources.Imap;
 public sealed class ImapConnection : IDisposable
 {
     // Below the large-object heap threshold, so that a large message is many small blocks rather than one LOH array.
+    private int _countAtSearch = -1;
     private const int BlockSize = 64 * 1024;
 
     private readonly ImapClient _client;
@@ -68,6 +69,7 @@ public sealed class ImapConnection : IDisposable
     /// <summary>The UIDs to look at: unseen ones by default, all with -a. Always a whole-folder search, so that a reconnect never depends on an EXISTS having been seen.</summary>
     public async Task<IReadOnlyList<uint>> SearchAsync(bool all, CancellationToken cancellation)
     {
+        _countAtSearch = Folder.Count;
         var uids = await Folder.SearchAsync(all ? SearchQuery.All : SearchQuery.NotSeen, cancellation);
         return uids.Select(u => u.Id).Order().ToArray();
     }
@@ -141,6 +143,10 @@ public sealed class ImapConnection : IDisposable
             await _client.NoOpAsync(cancellation);
             return;
         }
+        // Mail that came after the last search, announced (EXISTS) in the reply to a later command (the STORE of \Seen, a
+        // FETCH) rather than during IDLE: look again now, or it would wait for the next IDLE restart, minutes later.
+        if (Folder.Count != _countAtSearch)
+            return;
         using var done = CancellationTokenSource.CreateLinkedTokenSource(stop);
         done.CancelAfter(restartAfter);
         void OnCountChanged(object? sender, EventArgs e) => done.Cancel();
