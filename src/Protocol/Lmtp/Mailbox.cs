@@ -20,6 +20,10 @@ public sealed record Mailbox(string LocalPart, string Domain, string AsciiDomain
             var colon = text.IndexOf(':');
             if (colon < 0)
                 return null;
+            // Dropped, but echoed with the path in the replies after DATA: a control character in it (a bare CR, which the
+            // framer takes as part of the line) would split a reply line. Found by bench/fuzz.sh.
+            if (text.AsSpan(0, colon).ContainsAnyInRange('\0', '\u001f') || text.AsSpan(0, colon).Contains('\u007f'))
+                return null;
             text = text[(colon + 1)..];
         }
 
