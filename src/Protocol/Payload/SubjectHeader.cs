@@ -14,7 +14,15 @@ public static class SubjectHeader
 
     public static string? Read(MessageBody body)
     {
-        var head = new byte[(int)Math.Min(body.Length, MaxHeaderBytes)];
+        var length = (int)Math.Min(body.Length, MaxHeaderBytes);
+        var blocks = body.Blocks;
+        // Per message, before the sink: read the first block in place when it holds the part looked at (it nearly always
+        // does: blocks are up to 64 KiB), and copy only a header block spread over several.
+        if (blocks.Count == 0)
+            return null;
+        if (blocks[0].Length >= length)
+            return Find(blocks[0].Span[..length]);
+        var head = new byte[length];
         var filled = 0;
         foreach (var block in body.Blocks)
         {

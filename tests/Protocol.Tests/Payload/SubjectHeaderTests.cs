@@ -24,4 +24,12 @@ public sealed class SubjectHeaderTests
         Assert.Null(Subject("X: " + new string('x', SubjectHeader.MaxHeaderBytes) + "\r\nSubject: late\r\n\r\n"));
         Assert.Equal(200, Subject("Subject: " + new string('s', 100_000) + "\r\n\r\n")!.Length);
     }
+
+    [Fact]
+    public void A_header_block_spread_over_several_blocks_is_read_across_them()
+    {
+        var bytes = Encoding.ASCII.GetBytes("From: a@b\r\nSubject: split\r\n  here\r\n\r\nbody");
+        var body = new MessageBody([bytes.AsMemory(0, 15), bytes.AsMemory(15, 9), bytes.AsMemory(24)]);
+        Assert.Equal("split here", SubjectHeader.Read(body));
+    }
 }
