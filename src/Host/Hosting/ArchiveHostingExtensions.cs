@@ -16,14 +16,15 @@ public static class ArchiveHostingExtensions
     /// The main sink (the hpfeeds publisher, or else the local store) and the Maildir archive under one
     /// <see cref="AllSinksActor"/>, registered as <see cref="MessageSink"/>: a message is stored only when both have it.
     /// </summary>
-    public static AkkaConfigurationBuilder WithArchivedSink(this AkkaConfigurationBuilder builder, ArchiveOptions archive, CollectorOptions options,
-        CollectorMetrics? metrics = null) =>
+    /// <param name="feed">The broker to publish to, or null for the local <paramref name="sink"/>.</param>
+    public static AkkaConfigurationBuilder WithArchivedSink(this AkkaConfigurationBuilder builder, ArchiveOptions archive, HpfeedsSettings? feed,
+        SinkOptions sink, CollectorMetrics? metrics = null) =>
         builder.WithActors((system, registry, _) =>
         {
-            var main = options.Feed is { } feed
+            var main = feed is not null
                 ? system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics), "hpfeeds-publisher")
-                : system.ActorOf(StoreSinkActor.Props(StoreSinkHostingExtensions.Store(options.Sink)), "store-sink");
-            if (options.Feed is not null)
+                : system.ActorOf(StoreSinkActor.Props(StoreSinkHostingExtensions.Store(sink)), "store-sink");
+            if (feed is not null)
                 registry.Register<Publisher>(main);
             var store = new MaildirStore(archive.Directory);
             try

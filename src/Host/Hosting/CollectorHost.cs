@@ -16,7 +16,7 @@ namespace SmtpCollector.Host.Hosting;
 public static class CollectorHost
 {
     private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics) =>
-        options.Archive is { } archive ? builder.WithArchivedSink(archive, options, metrics)
+        options.Archive is { } archive ? builder.WithArchivedSink(archive, options.Feed, options.Sink, metrics)
         : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics) : builder.WithStoreSink(options.Sink);
 
     public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)

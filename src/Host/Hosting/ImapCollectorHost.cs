@@ -27,7 +27,9 @@ public static class ImapCollectorHost
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 });
-            if (options.Feed is { } feed)
+            if (options.Archive is { } archive)
+                akka.WithArchivedSink(archive, options.Feed, options.Sink);
+            else if (options.Feed is { } feed)
                 akka.WithHpfeedsPublisher(feed);
             else
                 akka.WithStoreSink(options.Sink);
