@@ -86,17 +86,23 @@ public sealed class CollectorMetrics : IDisposable
     }
 
     /// <summary>The broker link's gauges, there only when a publisher is (without one, a 0 would read as a link down).</summary>
+    /// <summary>
+    /// The broker the publisher talks to now. Called again when a reload moves publishing to another broker: the gauges
+    /// follow it (their label is read at each collection), and the new broker's counters start at 0.
+    /// </summary>
     public void ObserveBroker(string broker)
     {
-        if (Interlocked.Exchange(ref _brokerObserved, 1) != 0)
-            return;
-        _brokerName = broker;
+        Volatile.Write(ref _brokerName, broker);
         var tag = new KeyValuePair<string, object?>("broker", broker);
         BrokerReconnects.Add(0, tag);
         BrokerErrors.Add(0, tag);
-        _meter.CreateObservableGauge("smtp_collector.broker.connected", () => new Measurement<int>(Volatile.Read(ref _brokerConnected), tag), "{connection}", "1 while the publisher has a broker connection");
-        _meter.CreateObservableGauge("smtp_collector.publisher.window", () => new Measurement<int>(Volatile.Read(ref _windowDepth), tag), "{message}", "Messages handed to the broker connection, not yet confirmed");
+        if (Interlocked.Exchange(ref _brokerObserved, 1) != 0)
+            return;
+        _meter.CreateObservableGauge("smtp_collector.broker.connected", () => new Measurement<int>(Volatile.Read(ref _brokerConnected), BrokerTag()), "{connection}", "1 while the publisher has a broker connection");
+        _meter.CreateObservableGauge("smtp_collector.publisher.window", () => new Measurement<int>(Volatile.Read(ref _windowDepth), BrokerTag()), "{message}", "Messages handed to the broker connection, not yet confirmed");
     }
+
+    private KeyValuePair<string, object?> BrokerTag() => new("broker", Volatile.Read(ref _brokerName));
 
     public void BrokerState(bool connected, int window)
     {
@@ -110,7 +116,7 @@ public sealed class CollectorMetrics : IDisposable
     public void BrokerFailed(string reason) => Volatile.Write(ref _brokerLastError, reason);
 
     /// <summary>The broker link now; null without a publisher.</summary>
-    public BrokerLink? Broker => Volatile.Read(ref _brokerObserved) == 0 ? null : new BrokerLink(_brokerName ?? "", Volatile.Read(ref _brokerConnected) == 1,
+    public BrokerLink? Broker => Volatile.Read(ref _brokerObserved) == 0 ? null : new BrokerLink(Volatile.Read(ref _brokerName) ?? "", Volatile.Read(ref _brokerConnected) == 1,
         new DateTimeOffset(Volatile.Read(ref _brokerSinceTicks), TimeSpan.Zero), Volatile.Read(ref _brokerLastError), Volatile.Read(ref _windowDepth));
 
     public void Dispose() => _meter.Dispose();

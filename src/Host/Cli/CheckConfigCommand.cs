@@ -1,6 +1,5 @@
 using System.CommandLine;
 using SmtpCollector.Host.Configuration;
-using SmtpCollector.Protocol.Lmtp;
 
 namespace SmtpCollector.Host.Cli;
 
@@ -28,7 +27,7 @@ public static class CheckConfigCommand
             if (parse.GetValue(feed) is { } feedFile)
                 checks.Add(("feed configuration", feedFile, path => FeedOptions.Load(path)));
             if (parse.GetValue(domains) is { } domainsFile)
-                checks.Add(("domains file", domainsFile, CheckDomains));
+                checks.Add(("domains file", domainsFile, DomainsFileCheck.Check));
             if (checks.Count == 0)
             {
                 await Console.Error.WriteLineAsync("smtp-collector check-config: name at least one file (--config, --feed-config, --domains-file)");
@@ -51,33 +50,5 @@ public static class CheckConfigCommand
             return problems == 0 ? 0 : 1;
         });
         return command;
-    }
-
-    /// <summary>Every bad line of the file, each with its number (the collector would refuse the whole file for any one of them).</summary>
-    private static void CheckDomains(string path)
-    {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException($"{path}: cannot read: {ex.Message}");
-        }
-        var errors = new List<string>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            try
-            {
-                _ = new TrapDomains(TrapDomains.ParseList(lines[i]));
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add($"{path}:{i + 1}: {ex.Message}");
-            }
-        }
-        if (errors.Count > 0)
-            throw new ConfigException(string.Join(Environment.NewLine, errors));
     }
 }

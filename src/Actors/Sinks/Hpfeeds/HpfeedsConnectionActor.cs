@@ -87,7 +87,8 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
             if (_settings.Confirm)
                 FrameEncoder.Write(hello, new SubscribeFrame(_settings.Ident, _settings.ConfirmChannel));
             Write(new ReadOnlySequence<byte>(hello.WrittenMemory));
-            _log.Info("connected to {0} ({1})", _settings, info.BrokerName);
+            // The operator's line comes from the publisher, once the connection takes messages.
+            _log.Debug("connected to {0} ({1})", _settings, info.BrokerName);
             Timers.StartSingleTimer("stable", Stable.Instance, _settings.StableAfter);
             Become(Ready);
             // With confirmation, every message waits for a marker that only an authenticated identity gets back.
@@ -186,8 +187,9 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
     {
         if (frame is ErrorFrame error)
         {
-            // Logged once here; the restart that follows waits out the backoff, so an auth error never loops tightly.
-            _log.Warning("broker {0}:{1} sent ERROR: {2}", _settings.Host, _settings.Port, error.Message);
+            // The publisher logs the failure with this reason; the restart that follows waits out the backoff, so an auth
+            // error never loops tightly.
+            _log.Debug("broker {0}:{1} sent ERROR: {2}", _settings.Host, _settings.Port, error.Message);
             Fail($"broker error: {error.Message}");
             return;
         }

@@ -20,6 +20,14 @@ public sealed record BatchesConfirmed(IActorRef Connection, long Sequence);
 /// <summary>The connection is gone; what it had not confirmed is not safe.</summary>
 public sealed record BrokerLost(IActorRef Connection, string Reason);
 
+// From the host.
+
+/// <summary>
+/// A reload changed the feed configuration: reconnect with these settings. Messages waiting or unconfirmed are kept and
+/// published through the new connection.
+/// </summary>
+public sealed record ReconfigurePublisher(HpfeedsSettings Settings);
+
 // Asked by anyone (tests, diagnostics).
 
 /// <summary>Ask the publisher what it holds; answered with <see cref="PublisherStatus"/>.</summary>
