@@ -32,6 +32,8 @@ public static class CollectorHost
         Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget, level);
         using var host = web is null ? ((HostApplicationBuilder)builder).Build()
             : MapEndpoints(web.Build(), () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window));
+        using var reloads = new ConfigReload(options, reload, level, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
+        reloads.Listen();
         await host.StartAsync(cancellation);
         metrics.StartSeries();
 
@@ -45,9 +47,7 @@ public static class CollectorHost
             return 1;
         }
 
-        using var reloads = new ConfigReload(options, reload, host.Services.GetRequiredService<ActorSystem>(), registry, level,
-            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
-        reloads.Listen();
+        reloads.Started(host.Services.GetRequiredService<ActorSystem>(), registry);
         await host.WaitForShutdownAsync(cancellation);
         return 0;
     }

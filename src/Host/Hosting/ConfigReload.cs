@@ -24,8 +24,7 @@ public sealed class ConfigReload : IDisposable
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Func<CollectorOptions> _load;
-    private readonly ActorRegistry _registry;
-    private readonly ActorSystem _system;
+    private readonly TaskCompletionSource<(ActorSystem System, ActorRegistry Registry)> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoggingLevelSwitch _level;
     private readonly ILogger _log;
     // One reload at a time: signals can come faster than a reload ends.
@@ -34,33 +33,40 @@ public sealed class ConfigReload : IDisposable
     private TrapDomains _domains;
     private PosixSignalRegistration? _signal;
 
-    public ConfigReload(CollectorOptions initial, Func<CollectorOptions> load, ActorSystem system, ActorRegistry registry, LoggingLevelSwitch level, ILogger log)
+    public ConfigReload(CollectorOptions initial, Func<CollectorOptions> load, LoggingLevelSwitch level, ILogger log)
     {
         _current = initial;
         _domains = initial.Lmtp.Domains;
         _load = load;
-        _system = system;
-        _registry = registry;
         _level = level;
         _log = log;
     }
 
+
+
     public const string Category = "SmtpCollector.Reload";
 
-    /// <summary>Handles SIGHUP from now on (instead of the runtime's default for it, ending the process).</summary>
+    /// <summary>
+    /// Handles SIGHUP from now on, instead of the runtime's default for it (ending the process): called before the
+    /// collector starts, so that a SIGHUP that comes while it starts waits for <see cref="Started"/> rather than killing it.
+    /// </summary>
     public void Listen() => _signal = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
     {
         context.Cancel = true;
         _ = ReloadAsync();
     });
 
+    /// <summary>The actors are running: reloads can be applied to them.</summary>
+    public void Started(ActorSystem system, ActorRegistry registry) => _started.TrySetResult((system, registry));
+
     /// <summary>Never throws: a reload that cannot be done is logged and leaves the collector as it was.</summary>
     public async Task ReloadAsync()
     {
+        var (system, registry) = await _started.Task;
         await _gate.WaitAsync();
         try
         {
-            await ApplyAsync();
+            await ApplyAsync(system, registry);
         }
 #pragma warning disable CA1031 // A reload runs off a signal; whatever goes wrong is said, and the collector carries on as it was.
         catch (Exception ex)
@@ -74,7 +80,7 @@ public sealed class ConfigReload : IDisposable
         }
     }
 
-    private async Task ApplyAsync()
+    private async Task ApplyAsync(ActorSystem system, ActorRegistry registry)
     {
         CollectorOptions next;
         try
@@ -91,30 +97,35 @@ public sealed class ConfigReload : IDisposable
         }
 
         var changes = new List<string>();
+        var quieter = next.LogLevel > _current.LogLevel;
         if (next.LogLevel != _current.LogLevel)
         {
-            ApplyLogLevel(_system, _level, next.LogLevel);
+            // More verbose at once; quieter only after the line that says so, which the new level may not let through.
+            if (!quieter)
+                ApplyLogLevel(system, _level, next.LogLevel);
             changes.Add($"log_level {Name(_current.LogLevel)} -> {Name(next.LogLevel)}");
         }
-        changes.AddRange(await ReloadDomainsAsync(next));
+        changes.AddRange(await ReloadDomainsAsync(registry, next));
         if (_current.Feed is { } feed && next.Feed is { } nextFeed && FeedChanges(feed, nextFeed) is { Count: > 0 } feedChanges)
         {
-            (await _registry.GetAsync<Publisher>()).Tell(new ReconfigurePublisher(nextFeed));
+            (await registry.GetAsync<Publisher>()).Tell(new ReconfigurePublisher(nextFeed));
             changes.Add("feed: " + string.Join(", ", feedChanges) + ", reconnecting");
         }
         // What a reload does not apply stays as it was started, so that the next reload compares with what runs.
         _current = _current with { LogLevel = next.LogLevel, Feed = next.Feed ?? _current.Feed, DomainsGrace = next.DomainsGrace };
         _log.LogInformation("reloaded on SIGHUP: {Changes}", changes.Count == 0 ? "nothing changed" : string.Join("; ", changes));
+        if (quieter)
+            ApplyLogLevel(system, _level, next.LogLevel);
     }
 
-    private async Task<IEnumerable<string>> ReloadDomainsAsync(CollectorOptions next)
+    private async Task<IEnumerable<string>> ReloadDomainsAsync(ActorRegistry registry, CollectorOptions next)
     {
         var notes = new List<string>();
         if (_current.DomainsFile is { } file)
         {
             if (next.DomainsFile?.Path != file.Path)
                 notes.Add($"domains_file is now {next.DomainsFile?.Path ?? "none"}, which takes effect at a restart (still reading {file.Path})");
-            var actor = await _registry.GetAsync<TrapDomainsFile>();
+            var actor = await registry.GetAsync<TrapDomainsFile>();
             var reloaded = await actor.Ask<TrapDomainsReloaded>(new ReloadTrapDomains(next.DomainsFile?.FixedDomains ?? file.FixedDomains), AskTimeout);
             if (reloaded.Problem is { } problem)
                 _log.LogWarning("reload on SIGHUP: trap domains kept as they were: {Problem}", problem);
@@ -125,7 +136,7 @@ public sealed class ConfigReload : IDisposable
             notes.Add($"domains_file {added.Path} takes effect at a restart");
         var before = _domains;
         _domains = _domains.Replace(next.Lmtp.Domains.Domains, next.DomainsGrace, TimeProvider.System);
-        (await _registry.GetAsync<LmtpListener>()).Tell(new UpdateTrapDomains(_domains));
+        (await registry.GetAsync<LmtpListener>()).Tell(new UpdateTrapDomains(_domains));
         notes.AddRange(DomainChanges(_domains.Domains.Except(before.Domains).ToArray(), before.Domains.Except(_domains.Domains).ToArray(), next.DomainsGrace));
         return notes;
     }
