@@ -69,7 +69,7 @@ public static class CollectorHost
             {
                 loggers.LogLevel = ConfigReload.AkkaLevel(options.LogLevel);
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<ComponentLogger>();
             })
             .WithActorSystemLivenessCheck()
             .WithMessageSink(options, metrics)

@@ -5,8 +5,12 @@ namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 
 // Between the publisher (the sink the sessions talk to) and its current broker connection.
 
-/// <summary>Write these PUBLISH frames (one per channel, for one message) in one write; answered with <see cref="BatchWritten"/>.</summary>
-public sealed record WriteBatch(long Sequence, ReadOnlySequence<byte> Frames);
+/// <summary>
+/// Write these PUBLISH frames (one per channel, for one message) in one write; answered with <see cref="BatchWritten"/>.
+/// A batch sent to a connection that has just stopped is expected (the publisher learns of the stop from
+/// <see cref="BrokerLost"/> a moment later and sends the batch again): not logged as a dead letter.
+/// </summary>
+public sealed record WriteBatch(long Sequence, ReadOnlySequence<byte> Frames) : Akka.Event.IDeadLetterSuppression;
 
 /// <summary>The connection is authenticated (as far as hpfeeds tells: no ERROR came) and takes batches.</summary>
 public sealed record BrokerReady(IActorRef Connection);

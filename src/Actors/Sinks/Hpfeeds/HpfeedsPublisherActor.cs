@@ -102,22 +102,16 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// The broker connection under its backoff supervisor. A broker failure is an expected event of a network service: the
-    /// publisher logs it once, in its own words (<see cref="OnLost"/>), so the supervisor does not log it again with a
-    /// stack trace. Any other exception is a bug and is logged with its stack trace.
+    /// connection stops itself, the supervisor starts the next one after the backoff, and the publisher logs it once, in
+    /// its own words (<see cref="OnLost"/>). An exception in the connection is a bug: the supervisor's strategy logs it with
+    /// its stack trace and stops the connection, which is then started again after the backoff too.
     /// </summary>
     private void StartConnection()
     {
-        var log = _log;
-        var strategy = new OneForOneStrategy(cause =>
-        {
-            if (cause is not BrokerFailureException)
-                log.Error(cause, "broker connection failed unexpectedly; restarting it after the backoff");
-            return Directive.Restart;
-        }, loggingEnabled: false);
         var connection = HpfeedsConnectionActor.Props(_settings, Self);
-        var options = Backoff.OnFailure(connection, "connection", _settings.MinBackoff, _settings.MaxBackoff, randomFactor: 0.2, maxNrOfRetries: -1)
+        var options = Backoff.OnStop(connection, "connection", _settings.MinBackoff, _settings.MaxBackoff, randomFactor: 0.2, maxNrOfRetries: -1)
             .WithManualReset()
-            .WithSupervisorStrategy(strategy);
+            .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop));
         // A new name for each configuration: the previous supervisor may still be stopping when the next one starts.
         _supervisor = Context.ActorOf(BackoffSupervisor.Props(options), _generation == 0 ? "hpfeeds-connection" : $"hpfeeds-connection-{_generation}");
         _generation++;
