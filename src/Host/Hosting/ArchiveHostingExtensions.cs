@@ -35,7 +35,7 @@ public static class ArchiveHostingExtensions
                 // Not fatal: every message gets 451 4.3.0 (and stays in Postfix's queue) until the folder can be written.
                 system.Log.Error(ex, "archive {0} cannot be written: every message gets 451 4.3.0 until it can", store.Description);
             }
-            var archiveSink = system.ActorOf(StoreSinkActor.Props(store), "archive-sink");
+            var archiveSink = system.ActorOf(StoreSinkActor.Props(store, metrics is null ? null : metrics.Archived), "archive-sink");
             if (archive.Retention.MaxAge is not null || archive.Retention.MaxBytes is not null)
                 system.ActorOf(ArchiveRetentionActor.Props(store.Directory, archive.Retention), "archive-retention");
             registry.Register<MessageSink>(system.ActorOf(AllSinksActor.Props([main, archiveSink]), "all-sinks"));

@@ -31,7 +31,7 @@ public static class CollectorHost
         IHostApplicationBuilder builder = web ?? (IHostApplicationBuilder)Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget, level);
         using var host = web is null ? ((HostApplicationBuilder)builder).Build()
-            : MapEndpoints(web.Build(), () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window));
+            : MapEndpoints(web.Build(), StatusSource(options, activity, metrics, budget));
         using var reloads = new ConfigReload(options, reload, level, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
         reloads.Listen();
         await host.StartAsync(cancellation);
@@ -50,6 +50,13 @@ public static class CollectorHost
         reloads.Started(host.Services.GetRequiredService<ActorSystem>(), registry);
         await host.WaitForShutdownAsync(cancellation);
         return 0;
+    }
+
+    private static Func<StatusReport> StatusSource(CollectorOptions options, TrapActivity activity, CollectorMetrics metrics, InFlightBudget budget)
+    {
+        var archive = options.Archive is { } a ? new DirectorySize(a.Directory) : null;
+        var spool = options.Feed is { } feed ? new DirectorySize(feed.SpoolDirectory) : null;
+        return () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window, archive, spool);
     }
 
     private static WebApplication MapEndpoints(WebApplication app, Func<StatusReport> status)

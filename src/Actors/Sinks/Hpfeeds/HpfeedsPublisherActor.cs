@@ -212,7 +212,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             Sender.Tell(new MessageNotStored(store.Message, NotStoredReason.TooLarge, "payload over max_payload_bytes"));
             return;
         }
-        _spool ??= Context.ActorOf(StoreSinkActor.Props(new RawDirectoryStore(_settings.SpoolDirectory)), "oversize-spool");
+        _spool ??= Context.ActorOf(StoreSinkActor.Props(new RawDirectoryStore(_settings.SpoolDirectory), _metrics is null ? null : _metrics.Spooled), "oversize-spool");
         _spooled++;
         _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): spooled to {3} ({4} so far)",
             sha256, payloadBytes, _settings.MaxPayloadBytes, _settings.SpoolDirectory, _spooled);
