@@ -4,7 +4,7 @@ using SmtpCollector.Host.Configuration;
 namespace SmtpCollector.Host.Cli;
 
 /// <summary>
-/// <c>smtp-collector check-config [--config FILE] [--feed-config FILE] [--domains-file FILE]</c>: validates each file
+/// <c>smtp-collector check-config [--config FILE] [--feed-config FILE] [--mailbox-config FILE] [--domains-file FILE]</c>: validates each file
 /// as the collector would read it, prints every problem (file, line and key where the file has them), exit 1 when there
 /// is any, 0 when all are valid. The containers run it before starting, so a broken file stops a deployment, not mail.
 /// </summary>
@@ -14,10 +14,11 @@ public static class CheckConfigCommand
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "the collector's YAML configuration" };
         var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "the hpfeeds broker configuration (feed_config.yml)" };
+        var mailboxes = new Option<FileInfo?>("--mailbox-config", "-m") { Description = "the IMAP side's mailbox file (a YAML list of mailboxes)" };
         var domains = new Option<FileInfo?>("--domains-file", "-d") { Description = "a trap domains file (one domain per line, # comments)" };
         var command = new Command("check-config", "Check configuration files without starting anything: every problem with its file, line and key; exit 1 when there is one")
         {
-            config, feed, domains,
+            config, feed, mailboxes, domains,
         };
         command.SetAction(async parse =>
         {
@@ -26,11 +27,13 @@ public static class CheckConfigCommand
                 checks.Add(("configuration", configFile, path => CollectorOptions.From(ConfigLoader.Load(path), path)));
             if (parse.GetValue(feed) is { } feedFile)
                 checks.Add(("feed configuration", feedFile, path => FeedOptions.Load(path)));
+            if (parse.GetValue(mailboxes) is { } mailboxFile)
+                checks.Add(("mailbox file", mailboxFile, path => MailboxConfigLoader.Load(path)));
             if (parse.GetValue(domains) is { } domainsFile)
                 checks.Add(("domains file", domainsFile, DomainsFileCheck.Check));
             if (checks.Count == 0)
             {
-                await Console.Error.WriteLineAsync("smtp-collector check-config: name at least one file (--config, --feed-config, --domains-file)");
+                await Console.Error.WriteLineAsync("smtp-collector check-config: name at least one file (--config, --feed-config, --mailbox-config, --domains-file)");
                 return 2;
             }
             var problems = 0;

@@ -36,15 +36,7 @@ public static class ConfigLoader
 
     public static T Parse<T>(string text, string source) where T : class, new()
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigException($"{source}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.Message}");
-        }
+        var stream = YamlText.Load(text, source);
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
             return new T();
