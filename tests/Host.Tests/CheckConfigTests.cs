@@ -67,6 +67,17 @@ public sealed class CheckConfigTests : IDisposable
     }
 
     [Fact]
+    public async Task A_value_out_of_range_is_named_with_its_line_and_key_as_a_parse_error_is()
+    {
+        var config = Write("collector.yml", "listen: 127.0.0.1:2424\nmax_connections: 0\n");
+        var feed = Write("feed.yml", "broker: \"127.0.0.1\"\nidentity: writer\nsecret: s\nchannels: [spam.mails]\nwindow: 0\n");
+        var (exit, output) = await CollectorProcess.RunToEndAsync("check-config", "--config", config, "--feed-config", feed);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{config}:2:1: max_connections must be at least 1, is 0", output, StringComparison.Ordinal);
+        Assert.Contains($"{feed}:5:1: window must be at least 1, is 0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unclosed_list_is_a_problem_not_a_crash()
     {
         // YamlDotNet's scanner fails on this with an InvalidOperationException and no position.

@@ -24,7 +24,7 @@ public static class CheckConfigCommand
         {
             var checks = new List<(string What, FileInfo File, Action<string> Check)>();
             if (parse.GetValue(config) is { } configFile)
-                checks.Add(("configuration", configFile, path => CollectorOptions.From(ConfigLoader.Load(path), path)));
+                checks.Add(("configuration", configFile, path => LmtpCommand.LoadOptions(new FileInfo(path), null, null)));
             if (parse.GetValue(feed) is { } feedFile)
                 checks.Add(("feed configuration", feedFile, path => FeedOptions.Load(path)));
             if (parse.GetValue(mailboxes) is { } mailboxFile)

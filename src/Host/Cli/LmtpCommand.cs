@@ -67,6 +67,13 @@ public static class LmtpCommand
             config.Archive = $"maildir:{maildir}";
         if (sink is not null)
             config.Sink = sink;
-        return CollectorOptions.From(config, file?.FullName ?? "command line");
+        try
+        {
+            return CollectorOptions.From(config, file?.FullName ?? "command line");
+        }
+        catch (ConfigException ex) when (file is not null)
+        {
+            throw ConfigLoader.Located(ex, file.FullName);
+        }
     }
 }
