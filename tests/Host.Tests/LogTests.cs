@@ -82,4 +82,26 @@ public sealed class LogTests
         Assert.DoesNotContain(collector.Output.Split('\n'), line => line.Contains("Akka.Actor.ActorSystem", StringComparison.Ordinal)
             || line.Contains("dead letter", StringComparison.OrdinalIgnoreCase) || line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_client_gone_in_the_middle_of_a_message_is_one_warning_in_the_lmtp_category()
+    {
+        using var temp = new TempDirectory();
+        await using var collector = await CollectorProcess.StartAsync("--sink", $"file:{temp.File("messages.jsonl")}");
+        await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
+        {
+            await client.SendAsync("MAIL FROM:<s@example.net>\r\nRCPT TO:<x@trap.example>\r\nDATA\r\n");
+            await client.ExpectAsync("250");
+            await client.ExpectAsync("250");
+            await client.ExpectAsync("354");
+            await client.SendAsync("Subject: half\r\n\r\nthe first half");
+        }
+        var warning = await collector.WaitForLineAsync(" WARN ", TimeSpan.FromSeconds(20));
+        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Matches(@"^\S+ WARN SmtpCollector\.Lmtp: client 127\.0\.0\.1:\d+ closed the connection in the middle of a message \(\d+ bytes received\): dropped, nothing stored for it", warning);
+        var lines = collector.Output.Split('\n');
+        Assert.Single(lines, line => !line.Contains(" INFO ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains("dead letter", StringComparison.OrdinalIgnoreCase) || line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
 }
