@@ -34,9 +34,11 @@ public static class ArchiveHostingExtensions
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Not fatal: every message gets 451 4.3.0 (and stays in Postfix's queue) until the folder can be written.
-                system.Log.Error(ex, "archive {0} cannot be written: every message gets 451 4.3.0 until it can", store.Description);
+                // Under the archive's category (SmtpCollector.Archive), not the actor system's.
+                Logging.GetLogger(system, typeof(MaildirStore)).Warning("archive {0} cannot be written ({1}): every message gets 451 4.3.0 until it can",
+                    store.Description, ex.Message);
             }
-            var archiveSink = system.ActorOf(StoreSinkActor.Props(store), "archive-sink");
+            var archiveSink = system.ActorOf(StoreSinkActor.Props(store, metrics is null ? null : metrics.Archived), "archive-sink");
             if (archive.Retention.MaxAge is not null || archive.Retention.MaxBytes is not null)
                 system.ActorOf(ArchiveRetentionActor.Props(store.Directory, archive.Retention), "archive-retention");
             registry.Register<MessageSink>(system.ActorOf(AllSinksActor.Props([main, archiveSink]), "all-sinks"));

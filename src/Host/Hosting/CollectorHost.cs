@@ -9,7 +9,7 @@ using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Host.Configuration;
 using SmtpCollector.Protocol.Payload;
-using LogLevel = Akka.Event.LogLevel;
+using Serilog.Core;
 
 namespace SmtpCollector.Host.Hosting;
 
@@ -19,17 +19,21 @@ public static class CollectorHost
         options.Archive is { } archive ? builder.WithArchivedSink(archive, options.Feed, options.Sink, metrics)
         : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics) : builder.WithStoreSink(options.Sink);
 
-    public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
+    /// <param name="reload">Reads the configuration again, as at the start; called on SIGHUP (<see cref="ConfigReload"/>).</param>
+    public static async Task<int> RunAsync(CollectorOptions options, Func<CollectorOptions> reload, CancellationToken cancellation)
     {
+        var level = new LoggingLevelSwitch(options.LogLevel);
         using var metrics = new CollectorMetrics(options.Feed is null ? options.Sink.Kind.ToString().ToLowerInvariant() : "hpfeeds");
         var activity = new TrapActivity();
         var budget = new InFlightBudget(options.Lmtp.MaxInFlightBytes);
         metrics.Observe(budget);
         var web = options.Http is { } http ? HttpEndpoint.CreateBuilder(http) : null;
         IHostApplicationBuilder builder = web ?? (IHostApplicationBuilder)Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget);
+        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget, level);
         using var host = web is null ? ((HostApplicationBuilder)builder).Build()
-            : MapEndpoints(web.Build(), () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window));
+            : MapEndpoints(web.Build(), StatusSource(options, activity, metrics, budget));
+        using var reloads = new ConfigReload(options, reload, level, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
+        reloads.Listen();
         await host.StartAsync(cancellation);
         metrics.StartSeries();
 
@@ -43,8 +47,16 @@ public static class CollectorHost
             return 1;
         }
 
+        reloads.Started(host.Services.GetRequiredService<ActorSystem>(), registry);
         await host.WaitForShutdownAsync(cancellation);
         return 0;
+    }
+
+    private static Func<StatusReport> StatusSource(CollectorOptions options, TrapActivity activity, CollectorMetrics metrics, InFlightBudget budget)
+    {
+        var archive = options.Archive is { } a ? new DirectorySize(a.Directory) : null;
+        var spool = options.Feed is { } feed ? new DirectorySize(feed.SpoolDirectory) : null;
+        return () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window, archive, spool);
     }
 
     private static WebApplication MapEndpoints(WebApplication app, Func<StatusReport> status)
@@ -53,18 +65,18 @@ public static class CollectorHost
         return app;
     }
 
-    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget)
+    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget, LoggingLevelSwitch level)
     {
-        builder.Logging.AddCollectorConsole(options.JsonLogs);
+        builder.Logging.AddCollectorConsole(options.JsonLogs, level);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
         builder.Services.AddAkka("smtp-collector", akka => akka
             .WithHoconSettings()
             .ConfigureLoggers(loggers =>
             {
-                loggers.LogLevel = LogLevel.InfoLevel;
+                loggers.LogLevel = ConfigReload.AkkaLevel(options.LogLevel);
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<ComponentLogger>();
             })
             .WithActorSystemLivenessCheck()
             .WithMessageSink(options, metrics)

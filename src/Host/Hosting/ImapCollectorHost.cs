@@ -25,7 +25,7 @@ public static class ImapCollectorHost
                 {
                     loggers.LogLevel = LogLevel.InfoLevel;
                     loggers.ClearLoggers();
-                    loggers.AddLoggerFactory();
+                    loggers.AddLogger<ComponentLogger>();
                 });
             if (options.Archive is { } archive)
                 akka.WithArchivedSink(archive, options.Feed, options.Sink);
