@@ -6,6 +6,7 @@
 # JIT's dynamic PGO), then for 5 KB and 100 KB, 20 sessions, one connection per message and reused connections (-d),
 # sends BENCH_MESSAGES (default 3000) with smtp-source and prints the collector's CPU (user+system, from /proc) and its
 # threads' context switches (voluntary+involuntary) per message.
+# BENCH_HTTP=127.0.0.1:0 turns the HTTP endpoint on (metrics exported, status page kept), for its cost; default none.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/bench/out-cpu}"
@@ -27,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-dotnet "$out/smtp-collector.dll" lmtp --http none --listen "127.0.0.1:$port" --sink "file:$work/messages.jsonl" >"$work/collector.log" 2>&1 &
+dotnet "$out/smtp-collector.dll" lmtp --http "${BENCH_HTTP:-none}" --listen "127.0.0.1:$port" --sink "file:$work/messages.jsonl" >"$work/collector.log" 2>&1 &
 pid=$!
 for _ in $(seq 300); do
     grep -q "LMTP listening on" "$work/collector.log" && break

@@ -42,8 +42,6 @@ public sealed class ConfigReload : IDisposable
         _log = log;
     }
 
-
-
     public const string Category = "SmtpCollector.Reload";
 
     /// <summary>
