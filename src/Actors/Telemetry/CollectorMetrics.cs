@@ -54,16 +54,20 @@ public sealed class CollectorMetrics : IDisposable
     /// Every series an alert or a rate() reads exists from the start at 0: a counter that appears only with its first
     /// event makes increase() and rate() miss that event. Called once the exporter listens (a measurement before that is lost).
     /// </summary>
-    public void StartSeries()
+    /// <param name="source">The source this process runs (lmtp, imap): only its series, so that an IMAP collector shows no LMTP at 0.</param>
+    public void StartSeries(string source = "lmtp")
     {
-        var lmtp = new KeyValuePair<string, object?>("source", "lmtp");
-        MessagesReceived.Add(0, lmtp);
-        BytesReceived.Add(0, lmtp);
-        MessagesStored.Add(0, lmtp, _sink);
+        var tag = new KeyValuePair<string, object?>("source", source);
+        MessagesReceived.Add(0, tag);
+        BytesReceived.Add(0, tag);
+        MessagesStored.Add(0, tag, _sink);
         foreach (var reason in Enum.GetValues<NotStoredReason>())
-            MessagesNotStored.Add(0, lmtp, new("reason", reason.ToString().ToLowerInvariant()));
-        ConnectionsRefused.Add(0);
-        ConnectionsEvicted.Add(0);
+            MessagesNotStored.Add(0, tag, new("reason", reason.ToString().ToLowerInvariant()));
+        if (source == "lmtp")
+        {
+            ConnectionsRefused.Add(0);
+            ConnectionsEvicted.Add(0);
+        }
         MessagesSpooled.Add(0);
         BytesSpooled.Add(0);
         MessagesArchived.Add(0);
@@ -111,6 +115,9 @@ public sealed class CollectorMetrics : IDisposable
     public (long Messages, long Bytes) ArchivedSinceStart => (Interlocked.Read(ref _archivedMessages), Interlocked.Read(ref _archivedBytes));
 
     public KeyValuePair<string, object?> Sink => _sink;
+
+    /// <summary>For the instruments of a source's own (<see cref="ImapMailboxes"/>), on the same meter.</summary>
+    internal Meter Meter => _meter;
 
     /// <summary>Bytes of message blocks held and the budget for them, read when scraped.</summary>
     public void Observe(InFlightBudget budget)

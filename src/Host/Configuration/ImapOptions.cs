@@ -11,4 +11,7 @@ public sealed record ImapOptions(IReadOnlyList<MailboxSettings> Mailboxes, ImapR
 
     /// <summary>Archive every message in this Maildir as well (<c>--archive</c>); a message is stored only when both have it.</summary>
     public ArchiveOptions? Archive { get; init; }
+
+    /// <summary>The HTTP endpoint (<c>--http</c>, whose default is lmtp's <c>http_listen</c>'s); null for none.</summary>
+    public System.Net.IPEndPoint? Http { get; init; }
 }

@@ -27,11 +27,9 @@ public static class CollectorHost
         var activity = new TrapActivity();
         var budget = new InFlightBudget(options.Lmtp.MaxInFlightBytes);
         metrics.Observe(budget);
-        var web = options.Http is { } http ? HttpEndpoint.CreateBuilder(http) : null;
-        IHostApplicationBuilder builder = web ?? (IHostApplicationBuilder)Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var builder = HttpEndpoint.CreateHostBuilder(options.Http);
         Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget, level);
-        using var host = web is null ? ((HostApplicationBuilder)builder).Build()
-            : MapEndpoints(web.Build(), StatusSource(options, activity, metrics, budget));
+        using var host = HttpEndpoint.Build(builder, StatusSource(options, activity, metrics, budget));
         using var reloads = new ConfigReload(options, reload, level, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
         reloads.Listen();
         await host.StartAsync(cancellation);
@@ -59,12 +57,6 @@ public static class CollectorHost
         return () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window, archive, spool);
     }
 
-    private static WebApplication MapEndpoints(WebApplication app, Func<StatusReport> status)
-    {
-        HttpEndpoint.Map(app, status);
-        return app;
-    }
-
     private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget, LoggingLevelSwitch level)
     {
         builder.Logging.AddCollectorConsole(options.JsonLogs, level);
@@ -82,7 +74,6 @@ public static class CollectorHost
             .WithMessageSink(options, metrics)
             .WithSummary(options.Summary)
             .WithLmtpListener(options.Lmtp, options.DomainsFile, budget));
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("ready",
-            services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null), HealthStatus.Unhealthy, [HttpEndpoint.ReadyTag]));
+        HttpEndpoint.AddReadiness(builder.Services, services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null));
     }
 }

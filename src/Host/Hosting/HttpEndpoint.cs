@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using SmtpCollector.Actors.Telemetry;
 
@@ -35,6 +36,25 @@ public static class HttpEndpoint
             .AddPrometheusExporter());
         return builder;
     }
+
+    /// <summary>The host's builder: a web application's with the endpoint on <paramref name="listen"/>, or a plain host's without one (null).</summary>
+    public static IHostApplicationBuilder CreateHostBuilder(IPEndPoint? listen) => listen is { } http
+        ? CreateBuilder(http)
+        : Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+
+    /// <summary>Builds the host made by <see cref="CreateHostBuilder"/>, with the endpoint's routes when it has one.</summary>
+    public static IHost Build(IHostApplicationBuilder builder, Func<StatusReport> status)
+    {
+        if (builder is not WebApplicationBuilder web)
+            return ((HostApplicationBuilder)builder).Build();
+        var app = web.Build();
+        Map(app, status);
+        return app;
+    }
+
+    /// <summary><c>/readyz</c>'s check (what "ready" means is the command's: the LMTP listener bound, the mailboxes logged in).</summary>
+    public static void AddReadiness(IServiceCollection services, Func<IServiceProvider, IHealthCheck> check) =>
+        services.AddHealthChecks().Add(new HealthCheckRegistration("ready", check, HealthStatus.Unhealthy, [ReadyTag]));
 
     public static void Map(WebApplication app, Func<StatusReport> status)
     {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using SmtpCollector.Actors.Sources.Imap;
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Host.Configuration;
 
 namespace SmtpCollector.Host.Hosting;
@@ -14,7 +15,8 @@ public static class ImapHostingExtensions
     /// The IMAP collector on the <see cref="MessageSink"/>. On shutdown (SIGTERM), before the sinks stop, every folder
     /// finishes the message it is publishing (its sink's answer and its flag), bounded by one sink deadline.
     /// </summary>
-    public static AkkaConfigurationBuilder WithImapCollector(this AkkaConfigurationBuilder builder, ImapOptions options)
+    /// <param name="telemetry">The mailboxes' state and counts for the HTTP endpoint; null for none.</param>
+    public static AkkaConfigurationBuilder WithImapCollector(this AkkaConfigurationBuilder builder, ImapOptions options, ImapMailboxes? telemetry = null)
     {
         var finishWithin = options.Run.SinkDeadline + TimeSpan.FromSeconds(10);
         // The phase's own timeout (5 s by default) would move on to stopping the sinks while a message waits for its answer.
@@ -23,7 +25,7 @@ public static class ImapHostingExtensions
             .WithActors(async (system, registry, _) =>
             {
                 var sink = await registry.GetAsync<MessageSink>();
-                var collector = system.ActorOf(ImapCollectorActor.Props(options.Mailboxes, options.Run, sink), "imap-collector");
+                var collector = system.ActorOf(ImapCollectorActor.Props(options.Mailboxes, options.Run, sink, telemetry), "imap-collector");
                 registry.Register<ImapCollector>(collector);
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "imap-finish-current-message", async () =>
                 {

@@ -31,11 +31,14 @@ public static class StatusPage
         page.Append("<div class=\"cards\">");
         Card(page, "Messages, last minute / hour / day", $"{report.LastMinute} / {report.LastHour} / {report.LastDay}");
         Card(page, "Stored (250) / deferred (4xx) / refused (5xx)", $"{report.Stored} / {report.Deferred} / {report.Refused}");
-        Card(page, "Memory in flight", $"{Mb(report.InFlightBytes)} of {Mb(report.InFlightLimit)}");
+        if (report.InFlightLimit > 0)
+            Card(page, "Memory in flight", $"{Mb(report.InFlightBytes)} of {Mb(report.InFlightLimit)}");
         Broker(page, report.Broker);
         Store(page, "Archive", "archive", report.Archive);
         Store(page, "Oversize spool", "spool", report.Spool);
         page.Append("</div>");
+        if (report.ImapMailboxes is { } mailboxes)
+            ImapMailboxes(page, mailboxes);
         Recent(page, report.Recent);
         Top(page, "Top recipient domains today", report.TopRecipientDomains);
         Top(page, "Top client addresses today", report.TopClientAddresses);
@@ -71,6 +74,18 @@ public static class StatusPage
         var onDisk = store.BytesOnDisk is { } bytes ? $"{Mb(bytes)} on disk, {store.FilesOnDisk:N0} files" : "size being measured";
         page.Append(CultureInfo.InvariantCulture, $"<div class=\"card\" id=\"{id}\"><h2>{Html.Encode(title)} {Html.Encode(store.Directory)}</h2><div class=\"big\">{Html.Encode(onDisk)}</div>")
             .Append(CultureInfo.InvariantCulture, $"{store.MessagesSinceStart:N0} messages, {Mb(store.BytesSinceStart)} written since the start</div>");
+    }
+
+    private static void ImapMailboxes(StringBuilder page, IReadOnlyList<ImapFolderStatus> folders)
+    {
+        page.Append("<h2>IMAP mailboxes</h2><table id=\"imap\"><tr><th>mailbox</th><th>folder</th><th>state</th><th>since</th><th>last error</th><th>fetched</th><th>published</th></tr>");
+        foreach (var f in folders)
+        {
+            var state = f.LoggedIn ? Html.Encode(f.State) : $"<b>{Html.Encode(f.State)}</b>";
+            page.Append(CultureInfo.InvariantCulture, $"<tr><td>{Html.Encode(f.Mailbox)}</td><td>{Html.Encode(f.Folder)}</td><td>{state}</td><td>{Time(f.Since)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{Html.Encode(f.LastError ?? "-")}</td><td>{f.Fetched:N0}</td><td>{f.Published:N0}</td></tr>");
+        }
+        page.Append("</table>");
     }
 
     private static void Card(StringBuilder page, string title, string value) =>

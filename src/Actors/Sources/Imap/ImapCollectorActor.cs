@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using SmtpCollector.Actors.Telemetry;
 
 namespace SmtpCollector.Actors.Sources.Imap;
 
@@ -19,7 +20,8 @@ public sealed class ImapCollectorActor : ReceiveActor
     private int _published;
     private int _notPublished;
 
-    public ImapCollectorActor(IReadOnlyList<MailboxSettings> mailboxes, ImapRunSettings run, IActorRef sink)
+    /// <param name="telemetry">The mailboxes' state and counts, each folder writing its own entry; null for none.</param>
+    public ImapCollectorActor(IReadOnlyList<MailboxSettings> mailboxes, ImapRunSettings run, IActorRef sink, ImapMailboxes? telemetry = null)
     {
         var index = 0;
         foreach (var mailbox in mailboxes)
@@ -28,7 +30,7 @@ public sealed class ImapCollectorActor : ReceiveActor
             foreach (var folder in mailbox.Folders)
             {
                 var name = $"mailbox-{index}-" + string.Concat(folder.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-'));
-                var child = Context.ActorOf(ImapFolderActor.Props(mailbox, folder, run, sink), name);
+                var child = Context.ActorOf(ImapFolderActor.Props(mailbox, folder, run, sink, telemetry?.For(mailbox.Name, folder)), name);
                 _folders.Add(child);
                 _passPending.Add(child);
             }
@@ -69,8 +71,8 @@ public sealed class ImapCollectorActor : ReceiveActor
         });
     }
 
-    public static Props Props(IReadOnlyList<MailboxSettings> mailboxes, ImapRunSettings run, IActorRef sink) =>
-        Akka.Actor.Props.Create(() => new ImapCollectorActor(mailboxes, run, sink));
+    public static Props Props(IReadOnlyList<MailboxSettings> mailboxes, ImapRunSettings run, IActorRef sink, ImapMailboxes? telemetry = null) =>
+        Akka.Actor.Props.Create(() => new ImapCollectorActor(mailboxes, run, sink, telemetry));
 
     // A folder actor that throws (a bug, not an IMAP failure: those it handles itself) starts again from its state file,
     // which is exactly what it has published: restarting cannot lose or double-mark anything.

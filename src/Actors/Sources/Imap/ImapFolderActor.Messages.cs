@@ -9,6 +9,7 @@ namespace SmtpCollector.Actors.Sources.Imap;
 public sealed partial class ImapFolderActor
 {
     private int _sinkFailures;
+    private string? _subject;
 
     private void Connected()
     {
@@ -102,6 +103,12 @@ public sealed partial class ImapFolderActor
             return;
         }
         _current = new ReceivedMessage(message.Body, message.Sha256, Envelope(_mailbox, _folder));
+        if (_telemetry is not null)
+        {
+            // Read now: once handed to the sink, the bytes are the sink's.
+            _subject = SubjectHeader.Read(message.Body);
+            _telemetry.Fetched(message.Body.Length);
+        }
         _sink.Tell(new StoreMessage(_current, DateTime.UtcNow + _run.SinkDeadline));
         // A sink answers by its deadline; this is for one that never does, so that the folder cannot hang.
         Timers.StartSingleTimer("sink", new SinkSilent(_current), _run.SinkDeadline + TimeSpan.FromSeconds(5));
@@ -114,6 +121,7 @@ public sealed partial class ImapFolderActor
         _sinkFailures = 0;
         _published++;
         _state.Add(_currentUid);
+        _telemetry?.Answered(stored.Message.Sha256, stored.Message.Body.Length, _subject, _mailbox.Username, refused: null, "stored");
         _log.Info("{0}: published uid {1} sha256={2} size={3}", Name, _currentUid, stored.Message.Sha256, stored.Message.Body.Length);
         Mark(_currentUid, _state.Serialize());
     }
@@ -140,6 +148,7 @@ public sealed partial class ImapFolderActor
         Timers.Cancel("sink");
         _current = null;
         _notPublished++;
+        _telemetry?.Answered(notStored.Message.Sha256, notStored.Message.Body.Length, _subject, _mailbox.Username, notStored.Reason, notStored.Detail);
         _log.Warning("{0}: uid {1} sha256={2} not published ({3}: {4}); it stays unmarked for the next pass", Name, _currentUid, notStored.Message.Sha256, notStored.Reason, notStored.Detail);
         if (notStored.Reason == NotStoredReason.TooLarge)
         {
@@ -171,6 +180,7 @@ public sealed partial class ImapFolderActor
         if (connection is not null)
             connection.CloseAsync().ContinueWith(_ => connection.Dispose(), TaskScheduler.Default);
         Become(Disconnected);
+        _telemetry?.Closed("stopped");
         Context.Parent.Tell(new FolderStopped(Name));
     }
 

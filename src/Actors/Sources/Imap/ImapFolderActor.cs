@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Actors.Sources.Imap;
@@ -19,6 +20,7 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
     private readonly string _folder;
     private readonly ImapRunSettings _run;
     private readonly IActorRef _sink;
+    private readonly ImapFolderTelemetry? _telemetry;
     private readonly string _statePath;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<(uint Uid, bool Published)> _queue = new();
@@ -36,12 +38,14 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
     private string? _lastFailure;
     private bool _warnedNoUidPlus;
 
-    public ImapFolderActor(MailboxSettings mailbox, string folder, ImapRunSettings run, IActorRef sink)
+    /// <param name="telemetry">Where this folder reports its state and counts (metrics, /readyz, the status page); null for none.</param>
+    public ImapFolderActor(MailboxSettings mailbox, string folder, ImapRunSettings run, IActorRef sink, ImapFolderTelemetry? telemetry = null)
     {
         _mailbox = mailbox;
         _folder = folder;
         _run = run;
         _sink = sink;
+        _telemetry = telemetry;
         _statePath = Path.Combine(run.StateDirectory, StateFileName(mailbox, folder));
         Disconnected();
     }
@@ -50,8 +54,8 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
 
     private string Name => $"{_mailbox.Name}/{_folder}";
 
-    public static Props Props(MailboxSettings mailbox, string folder, ImapRunSettings run, IActorRef sink) =>
-        Akka.Actor.Props.Create(() => new ImapFolderActor(mailbox, folder, run, sink));
+    public static Props Props(MailboxSettings mailbox, string folder, ImapRunSettings run, IActorRef sink, ImapFolderTelemetry? telemetry = null) =>
+        Akka.Actor.Props.Create(() => new ImapFolderActor(mailbox, folder, run, sink, telemetry));
 
     /// <summary>user@host:port/folder made safe as a file name, readable for an operator who looks in the state directory.</summary>
     public static string StateFileName(MailboxSettings mailbox, string folder) =>
@@ -68,6 +72,7 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
         {
             // Without its state the folder cannot tell what it already published: it must not guess.
             _log.Error("{0}: cannot read the state file {1}: {2}; this folder is not collected", Name, _statePath, ex.Message);
+            _telemetry?.Closed("not collected", $"cannot read the state file: {ex.Message}");
             _passFailed = true;
             _stopping = true;
             ReportPass();
@@ -109,6 +114,7 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
             return;
         }
         _connection = opened.Connection;
+        _telemetry?.Connected();
         if (_attempt > 0)
             _log.Info("{0}: connected again after {1} failed attempts", Name, _attempt);
         _attempt = 0;
@@ -130,6 +136,7 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
     private void OnStepFailed(StepFailed failed)
     {
         var reason = $"{failed.Step}: {Describe(failed.Cause)}";
+        _telemetry?.Failed(Cause(failed.Cause), reason);
         _connection?.Dispose();
         _connection = null;
         _current = null;
@@ -137,6 +144,7 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
         Become(Disconnected);
         if (_stopping)
         {
+            _telemetry?.Closed("stopped");
             Context.Parent.Tell(new FolderStopped(Name));
             return;
         }
@@ -145,6 +153,7 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
         {
             // Retrying a refused login or a bad certificate within one pass cannot help; the next run tries again.
             _log.Warning("{0}: {1}; this folder is not collected in this pass", Name, reason);
+            _telemetry?.Closed("not collected in this pass", reason);
             _passFailed = true;
             ReportPass();
             return;
@@ -167,6 +176,7 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
         {
             _connection?.Dispose();
             _connection = null;
+            _telemetry?.Closed("stopped");
             Context.Parent.Tell(new FolderStopped(Name));
         }
     });
@@ -180,8 +190,19 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
         var connection = _connection;
         _connection = null;
         if (connection is not null)
+        {
+            _telemetry?.Closed("pass finished");
             connection.CloseAsync().ContinueWith(_ => connection.Dispose(), TaskScheduler.Default);
+        }
     }
+
+    private static ImapErrorCause Cause(Exception cause) => cause switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } aggregate => Cause(aggregate.InnerExceptions[0]),
+        MailKit.Security.AuthenticationException => ImapErrorCause.Login,
+        MailKit.Security.SslHandshakeException => ImapErrorCause.Tls,
+        _ => ImapErrorCause.Connection,
+    };
 
     private static bool IsPermanent(Exception cause) =>
         cause is MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException or NotSupportedException

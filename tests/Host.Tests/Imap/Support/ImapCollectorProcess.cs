@@ -27,7 +27,8 @@ public sealed class ImapCollectorProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(CollectorProcess.ProgramPath);
         start.ArgumentList.Add("imap");
-        foreach (var argument in arguments)
+        // No HTTP endpoint unless a test asks for one: tests run collectors side by side, and the default port is one.
+        foreach (var argument in arguments.Contains("--http") ? arguments : [.. arguments, "--http", "none"])
             start.ArgumentList.Add(argument);
         var collector = new ImapCollectorProcess(new Process { StartInfo = start });
         collector._process.OutputDataReceived += (_, e) => collector.Record(e.Data);
