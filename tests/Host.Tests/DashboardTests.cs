@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SmtpCollector.Host.Tests.Imap.Support;
 using SmtpCollector.Host.Tests.Support;
 using YamlDotNet.RepresentationModel;
 using Xunit;
@@ -24,7 +25,7 @@ public sealed partial class DashboardTests
         var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
         await promtool.WaitForExitAsync();
         Assert.True(promtool.ExitCode == 0, output);
-        Assert.Contains("SUCCESS: 5 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 6 rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,6 +42,7 @@ public sealed partial class DashboardTests
             Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(Encoding.ASCII.GetBytes("Subject: x\r\n\r\ny\r\n"), "v@trap.example"))[0]);
 
         var exposed = SampleName().Matches(await MetricsScrape.GetAsync(http, "/metrics")).Select(m => m.Groups[1].Value).ToHashSet();
+        exposed.UnionWith(await ImapMetricNamesAsync());
         var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Dashboard)).RootElement;
         var expressions = dashboard.GetProperty("panels").EnumerateArray()
             .SelectMany(panel => panel.GetProperty("targets").EnumerateArray().Select(target => target.GetProperty("expr").GetString()!))
@@ -48,6 +50,7 @@ public sealed partial class DashboardTests
         var used = expressions.SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).ToHashSet();
 
         Assert.Contains("smtp_collector_broker_connected", used);
+        Assert.Contains("smtp_collector_imap_mailbox_up", used);
         Assert.All(used, name => Assert.True(exposed.Contains(name), $"{name} is used but not on /metrics"));
     }
 
@@ -62,7 +65,7 @@ public sealed partial class DashboardTests
         await promtool.WaitForExitAsync();
         Assert.True(promtool.ExitCode == 0, output);
         Assert.Contains("SUCCESS: 1 rule files found", output, StringComparison.Ordinal);
-        Assert.Contains("SUCCESS: 5 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 6 rules found", output, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -109,6 +112,18 @@ public sealed partial class DashboardTests
             .Where(panel => panel.TryGetProperty("datasource", out _))
             .Select(panel => panel.GetProperty("datasource").GetProperty("uid").GetString()).ToHashSet();
         Assert.Equal([datasource["uid"].ToString()], panelUids);
+    }
+
+    /// <summary>What an IMAP collector's /metrics has (its mailboxes' series), with one mailbox logged in and collected.</summary>
+    private static async Task<IEnumerable<string>> ImapMetricNamesAsync()
+    {
+        await using var dovecot = await DovecotServer.StartAsync(new Dictionary<string, string> { ["trap1"] = "secret1" });
+        using var temp = new TempDirectory();
+        var file = MailboxFile.Write(temp, MailboxFile.Entry(dovecot.PlainPort, "trap1", "secret1"));
+        var http = MetricsScrape.FreePort();
+        await using var collector = ImapCollectorProcess.Start(MailboxFile.Arguments(temp, file, "-c", "--http", $"127.0.0.1:{http}"));
+        Assert.True(await MetricsScrape.BecomesAsync(http, "/readyz", System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30)), collector.Output);
+        return SampleName().Matches(await MetricsScrape.GetAsync(http, "/metrics")).Select(m => m.Groups[1].Value);
     }
 
     private static YamlMappingNode Yaml(string path)
