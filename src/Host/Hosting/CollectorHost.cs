@@ -22,6 +22,8 @@ public static class CollectorHost
     /// <param name="reload">Reads the configuration again, as at the start; called on SIGHUP (<see cref="ConfigReload"/>).</param>
     public static async Task<int> RunAsync(CollectorOptions options, Func<CollectorOptions> reload, CancellationToken cancellation)
     {
+        if (!await HttpEndpoint.CanListenAsync(options.Http))
+            return 1;
         var level = new LoggingLevelSwitch(options.LogLevel);
         using var metrics = new CollectorMetrics(options.Feed is null ? options.Sink.Kind.ToString().ToLowerInvariant() : "hpfeeds");
         var activity = new TrapActivity();

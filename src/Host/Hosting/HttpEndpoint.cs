@@ -52,6 +52,28 @@ public static class HttpEndpoint
         return app;
     }
 
+    /// <summary>
+    /// Whether the endpoint's address can be bound, tried before anything starts: an address in use (say by the other
+    /// command's endpoint on the same default port) is an operator's mistake, said in one line on stderr, with no stack
+    /// trace and before a mailbox or a broker is contacted. Kestrel binds it a moment later.
+    /// </summary>
+    public static async Task<bool> CanListenAsync(IPEndPoint? listen)
+    {
+        if (listen is null)
+            return true;
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpListener(listen);
+            probe.Start();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await Console.Error.WriteLineAsync($"smtp-collector: cannot listen for HTTP on {listen}: {ex.Message} (--http ADDRESS:PORT, or none)");
+            return false;
+        }
+    }
+
     /// <summary><c>/readyz</c>'s check (what "ready" means is the command's: the LMTP listener bound, the mailboxes logged in).</summary>
     public static void AddReadiness(IServiceCollection services, Func<IServiceProvider, IHealthCheck> check) =>
         services.AddHealthChecks().Add(new HealthCheckRegistration("ready", check, HealthStatus.Unhealthy, [ReadyTag]));

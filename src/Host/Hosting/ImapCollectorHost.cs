@@ -15,6 +15,9 @@ public static class ImapCollectorHost
     /// <summary>Runs the collector: one pass (exit 0 when every message was published, else 1) or, with -c, until SIGTERM (exit 0).</summary>
     public static async Task<int> RunAsync(ImapOptions options, CancellationToken cancellation)
     {
+        // 2, as a configuration error: 1 would read as "some mail was not published", and running again cannot help.
+        if (!await HttpEndpoint.CanListenAsync(options.Http))
+            return 2;
         using var metrics = new CollectorMetrics(options.Feed is null ? options.Sink.Kind.ToString().ToLowerInvariant() : "hpfeeds");
         var activity = new TrapActivity();
         var mailboxes = new ImapMailboxes(metrics, options.Mailboxes.SelectMany(m => m.Folders.Select(f => (m.Name, f))), activity);

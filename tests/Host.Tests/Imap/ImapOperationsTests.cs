@@ -15,7 +15,7 @@ public sealed class ImapOperationsTests
     private const string WrongPassword = "wrong-pw-never-shown";
 
     [Fact]
-    public async Task After_a_pass_over_known_messages_the_imap_counters_have_exactly_the_expected_values()
+    public async Task After_known_messages_the_imap_counters_are_exact_and_readyz_and_health_follow_dovecot_stopping_and_starting()
     {
         await using var dovecot = await DovecotServer.StartAsync(new Dictionary<string, string> { ["trap1"] = Password });
         await using var mailbox = await TrapMailbox.OpenAsync(dovecot, "trap1", Password);
@@ -47,18 +47,37 @@ public sealed class ImapOperationsTests
             && line.Contains("cause=\"login\"", StringComparison.Ordinal) && line.Contains($"mailbox=\"{name}\"", StringComparison.Ordinal));
         Assert.DoesNotContain("source=\"lmtp\"", metrics, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, await MetricsScrape.StatusAsync(http, "/readyz"));
+        Assert.DoesNotContain("never-shown", await MetricsScrape.GetAsync(http, "/api/status"), StringComparison.Ordinal);
 
         var page = await MetricsScrape.GetAsync(http, "/");
         Assert.Contains("<h2>IMAP mailboxes</h2>", page, StringComparison.Ordinal);
         Assert.Contains($"<td>{name}</td><td>INBOX</td><td>logged in</td>", page, StringComparison.Ordinal);
         Assert.Contains("counted 3", page, StringComparison.Ordinal); // the last messages, as for LMTP
+        Assert.DoesNotContain("never-shown", page, StringComparison.Ordinal);
+        Assert.Equal(0, (await CollectorProcess.RunToEndAsync("health", "--http", $"http://127.0.0.1:{http}")).ExitCode);
+
+        // Dovecot gone: the IDLE connection is cut, the folder is down until it can log in again.
+        await dovecot.StopAsync();
+        Assert.True(await MetricsScrape.BecomesAsync(http, "/readyz", HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15)), collector.Output);
+        var (exit, output) = await CollectorProcess.RunToEndAsync("health", "--http", $"127.0.0.1:{http}");
+        Assert.True(exit == 1, output);
+        metrics = await MetricsScrape.GetAsync(http, "/metrics");
+        Assert.Equal(0, MetricsScrape.Sum(metrics, "smtp_collector_imap_mailbox_up"));
+        Assert.True(MetricsScrape.Sum(metrics, "smtp_collector_imap_errors_total", $"mailbox={name}", "cause=connection") >= 1, metrics);
+        var down = JsonDocument.Parse(await MetricsScrape.GetAsync(http, "/api/status")).RootElement.GetProperty("imap_mailboxes")[0];
+        Assert.Equal("down", down.GetProperty("state").GetString());
+        Assert.NotNull(down.GetProperty("last_error").GetString());
+
+        await dovecot.StartAgainAsync();
+        Assert.True(await MetricsScrape.BecomesAsync(http, "/readyz", HttpStatusCode.OK, TimeSpan.FromSeconds(20)), collector.Output);
+        Assert.Equal(1, MetricsScrape.Sum(await MetricsScrape.GetAsync(http, "/metrics"), "smtp_collector_imap_mailbox_up"));
         Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
     public async Task A_mailbox_that_cannot_log_in_keeps_the_collector_unready_and_is_on_the_status_page_without_its_password()
     {
-        await using var dovecot = await DovecotServer.StartAsync(new Dictionary<string, string> { ["trap1"] = Password, ["trap2"] = "right" });
+        await using var dovecot = await DovecotServer.StartAsync(new Dictionary<string, string> { ["trap1"] = Password, ["trap2"] = "the-right-one" });
         using var temp = new TempDirectory();
         var file = MailboxFile.Write(temp,
             MailboxFile.Entry(dovecot.PlainPort, "trap1", Password),
@@ -73,8 +92,6 @@ public sealed class ImapOperationsTests
         Assert.Contains("login refused", trap2.GetProperty("last_error").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await MetricsScrape.StatusAsync(http, "/readyz"));
         Assert.Equal(HttpStatusCode.OK, await MetricsScrape.StatusAsync(http, "/healthz"));
-        var (exit, output) = await CollectorProcess.RunToEndAsync("health", "--http", $"127.0.0.1:{http}");
-        Assert.True(exit == 1, output);
 
         var metrics = await MetricsScrape.GetAsync(http, "/metrics");
         Assert.Equal(1, MetricsScrape.Sum(metrics, "smtp_collector_imap_mailbox_up", $"mailbox={good}"));
@@ -86,36 +103,23 @@ public sealed class ImapOperationsTests
         var dom = await HeadlessChromium.DumpDomAsync($"http://127.0.0.1:{http}/");
         Assert.Contains($"<td>{refused}</td><td>INBOX</td><td><b>login refused</b></td>", dom, StringComparison.Ordinal);
         Assert.Contains($"<td>{good}</td><td>INBOX</td><td>logged in</td>", dom, StringComparison.Ordinal);
+        // Neither password: the marker is outside the good one's markup, so it would show raw or HTML-encoded alike.
         foreach (var shown in new[] { status, dom, metrics })
-        {
             Assert.DoesNotContain("never-shown", shown, StringComparison.Ordinal);
-            Assert.DoesNotContain("right", shown.Replace("copyright", "", StringComparison.OrdinalIgnoreCase), StringComparison.Ordinal);
-        }
     }
 
     [Fact]
-    public async Task Readyz_and_health_follow_dovecot_stopping_and_starting()
+    public async Task An_http_address_in_use_is_one_line_on_stderr_and_exit_2_before_any_mailbox_is_contacted()
     {
-        await using var dovecot = await DovecotServer.StartAsync(new Dictionary<string, string> { ["trap1"] = Password });
-        await dovecot.StopAsync();
         using var temp = new TempDirectory();
-        var file = MailboxFile.Write(temp, MailboxFile.Entry(dovecot.PlainPort, "trap1", Password));
-        var http = MetricsScrape.FreePort();
-        await using var collector = ImapCollectorProcess.Start(MailboxFile.Arguments(temp, file, "-c", "--http", $"127.0.0.1:{http}"));
-        var name = $"trap1@127.0.0.1:{dovecot.PlainPort}";
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var file = MailboxFile.Write(temp, MailboxFile.Entry(MetricsScrape.FreePort(), "trap1", Password));
 
-        var down = await WaitForFolderAsync(http, name, f => f.GetProperty("last_error").ValueKind == JsonValueKind.String, () => collector.Output);
-        Assert.False(down.GetProperty("logged_in").GetBoolean());
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await MetricsScrape.StatusAsync(http, "/readyz"));
-        Assert.True(MetricsScrape.Sum(await MetricsScrape.GetAsync(http, "/metrics"), "smtp_collector_imap_errors_total", "cause=connection") >= 1);
-
-        await dovecot.StartAgainAsync();
-        Assert.True(await MetricsScrape.BecomesAsync(http, "/readyz", HttpStatusCode.OK, TimeSpan.FromSeconds(20)), collector.Output);
-        Assert.Equal(0, (await CollectorProcess.RunToEndAsync("health", "--http", $"http://127.0.0.1:{http}")).ExitCode);
-
-        await dovecot.StopAsync();
-        Assert.True(await MetricsScrape.BecomesAsync(http, "/readyz", HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15)), collector.Output);
-        Assert.Equal(0, MetricsScrape.Sum(await MetricsScrape.GetAsync(http, "/metrics"), "smtp_collector_imap_mailbox_up"));
+        var run = await ImapCollectorProcess.RunAsync(MailboxFile.Arguments(temp, file, "--http", $"127.0.0.1:{port}"));
+        Assert.True(run.ExitCode == 2, run.Output);
+        Assert.Equal($"smtp-collector: cannot listen for HTTP on 127.0.0.1:{port}: Address already in use (--http ADDRESS:PORT, or none)", run.Output.Trim());
     }
 
     /// <summary>Polls /api/status (bounded) until the mailbox's INBOX entry satisfies <paramref name="done"/>; returns it.</summary>

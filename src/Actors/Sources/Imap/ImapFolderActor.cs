@@ -85,7 +85,12 @@ public sealed partial class ImapFolderActor : ReceiveActor, IWithTimers
     {
         _stopWaiting.Cancel();
         _stopWaiting.Dispose();
-        _connection?.Dispose();
+        if (_connection is not null)
+        {
+            // Restarted after a bug, or the system going down: the connection goes with this instance.
+            _telemetry?.Closed("stopped");
+            _connection.Dispose();
+        }
     }
 
     // Not connected: connecting, or waiting for the next attempt.
