@@ -21,10 +21,10 @@ public static class ImapCommand
         var archive = new Option<string?>("--archive") { Description = "Also archive every message in this Maildir (as lmtp's --maildir); a message counts as published, and is marked or deleted, only when both have it. Retention is the lmtp collector's (archive_max_age_days, archive_max_bytes) when they share it" };
         var sink = new Option<string?>("--sink", "-s") { Description = "Without -f: file:PATH (json lines, default file:messages.jsonl) or raw:DIR" };
         var state = new Option<string>("--state-dir") { Description = "Where each folder's published UIDs are kept (default imap-state)", DefaultValueFactory = _ => "imap-state" };
-        var http = new Option<string>("--http")
+        // Not lmtp's 8424: the two run side by side on one host. A single pass (from cron, say) has no one to scrape it.
+        var http = new Option<string?>("--http")
         {
-            Description = "ADDRESS:PORT of the HTTP endpoint: /metrics, /healthz, /readyz, the status page (default 127.0.0.1:8424; none: off)",
-            DefaultValueFactory = _ => new CollectorConfig().HttpListen,
+            Description = "ADDRESS:PORT of the HTTP endpoint: /metrics, /healthz, /readyz, the status page (default with -c 127.0.0.1:8425, for one pass none; none: off)",
         };
         var deadline = new Option<double>("--sink-deadline") { Description = "Seconds a message may wait for the sink before the pass gives up on it (default 30)", DefaultValueFactory = _ => 30 };
 
@@ -58,7 +58,7 @@ public static class ImapCommand
                     Archive = parse.GetValue(archive) is { } directory
                         ? new ArchiveOptions(directory.Length > 0 ? directory : throw new ConfigException("--archive needs a directory"), ArchiveRetentionSettings.None)
                         : null,
-                    Http = CollectorOptions.ParseHttp(parse.GetValue(http)!, "--http"),
+                    Http = CollectorOptions.ParseHttp(parse.GetValue(http) ?? (parse.GetValue(continuous) ? "127.0.0.1:8425" : "none"), "--http"),
                 };
             }
             catch (ConfigException ex)
