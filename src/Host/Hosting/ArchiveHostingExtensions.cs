@@ -21,7 +21,7 @@ public static class ArchiveHostingExtensions
         builder.WithActors((system, registry, _) =>
         {
             var main = options.Feed is { } feed
-                ? system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics), "hpfeeds-publisher")
+                ? system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics, options.Lmtp.Publishing), "hpfeeds-publisher")
                 : system.ActorOf(StoreSinkActor.Props(StoreSinkHostingExtensions.Store(options.Sink)), "store-sink");
             if (options.Feed is not null)
                 registry.Register<Publisher>(main);

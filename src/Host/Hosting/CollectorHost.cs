@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SmtpCollector.Actors.Sinks;
 using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Host.Configuration;
@@ -16,8 +17,9 @@ namespace SmtpCollector.Host.Hosting;
 public static class CollectorHost
 {
     private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics) =>
-        options.Archive is { } archive ? builder.WithArchivedSink(archive, options, metrics)
-        : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics) : builder.WithStoreSink(options.Sink);
+        options is { Cluster: { } cluster, Feed: { } clustered } ? builder.WithClusterNode(cluster).WithClusteredPublisher(clustered, metrics, options.Lmtp.Publishing!)
+        : options.Archive is { } archive ? builder.WithArchivedSink(archive, options, metrics)
+        : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics, options.Lmtp.Publishing) : builder.WithStoreSink(options.Sink);
 
     public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
     {
@@ -27,7 +29,9 @@ public static class CollectorHost
         metrics.Observe(budget);
         var web = options.Http is { } http ? HttpEndpoint.CreateBuilder(http) : null;
         IHostApplicationBuilder builder = web ?? (IHostApplicationBuilder)Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget);
+        // Where nothing can publish, MAIL is refused before any body is sent (not with a local store, which is always there).
+        var publishing = options.Feed is null ? null : new PublishingAvailability();
+        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity, Publishing = publishing } }, metrics, budget);
         using var host = web is null ? ((HostApplicationBuilder)builder).Build()
             : MapEndpoints(web.Build(), () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window));
         await host.StartAsync(cancellation);
@@ -58,8 +62,9 @@ public static class CollectorHost
         builder.Logging.AddCollectorConsole(options.JsonLogs);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
-        builder.Services.AddAkka("smtp-collector", akka => akka
+        builder.Services.AddAkka(options.Cluster?.SystemName ?? "smtp-collector", akka => akka
             .WithHoconSettings()
+            .WithActorProviderLogged()
             .ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = LogLevel.InfoLevel;

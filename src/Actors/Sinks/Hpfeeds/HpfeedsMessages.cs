@@ -20,6 +20,12 @@ public sealed record BatchesConfirmed(IActorRef Connection, long Sequence);
 /// <summary>The connection is gone; what it had not confirmed is not safe.</summary>
 public sealed record BrokerLost(IActorRef Connection, string Reason);
 
+/// <summary>
+/// Published on the event stream when the publisher's broker link comes up or goes down (a failed connection attempt
+/// counts as down): what the cluster sink tells the other nodes.
+/// </summary>
+public sealed record PublisherLinkChanged(IActorRef Publisher, bool Connected);
+
 // Asked by anyone (tests, diagnostics).
 
 /// <summary>Ask the publisher what it holds; answered with <see cref="PublisherStatus"/>.</summary>

@@ -27,6 +27,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 
     private readonly HpfeedsSettings _settings;
     private readonly CollectorMetrics? _metrics;
+    private readonly PublishingAvailability? _availability;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkedList<Pending> _waiting = new();
     private readonly Dictionary<long, Pending> _inFlight = [];
@@ -34,16 +35,19 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private IActorRef? _spool;
     private long _nextSequence;
     private long _spooled;
+    private bool? _linkUp;
 
-    public HpfeedsPublisherActor(HpfeedsSettings settings, CollectorMetrics? metrics)
+    public HpfeedsPublisherActor(HpfeedsSettings settings, CollectorMetrics? metrics, PublishingAvailability? availability)
     {
         _settings = settings;
         _metrics = metrics;
+        _availability = availability;
         Receive<StoreMessage>(OnStore);
         Receive<BrokerReady>(ready =>
         {
             _connection = ready.Connection;
             _metrics?.BrokerReconnects.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
+            LinkChanged(true);
             Pump();
         });
         Receive<BatchWritten>(written =>
@@ -65,8 +69,9 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="metrics">Where the broker link and the window are published; nothing is counted without it.</param>
-    public static Props Props(HpfeedsSettings settings, CollectorMetrics? metrics = null) =>
-        Akka.Actor.Props.Create(() => new HpfeedsPublisherActor(settings, metrics));
+    /// <param name="availability">Set to whether the broker link is up (single node: MAIL gets 451 while it is down); none in a cluster, where the cluster sink decides.</param>
+    public static Props Props(HpfeedsSettings settings, CollectorMetrics? metrics = null, PublishingAvailability? availability = null) =>
+        Akka.Actor.Props.Create(() => new HpfeedsPublisherActor(settings, metrics, availability));
 
     protected override void PreStart()
     {
@@ -195,6 +200,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         if (!lost.Connection.Equals(_connection) && _connection is not null)
             return;
         _connection = null;
+        LinkChanged(false);
         _metrics?.BrokerErrors.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
         _metrics?.BrokerState(false, 0);
         _metrics?.BrokerFailed(lost.Reason);
@@ -207,6 +213,15 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         foreach (var answered in _inFlight.Values.Where(p => p.Answered))
             answered.Body.Release();
         _inFlight.Clear();
+    }
+
+    private void LinkChanged(bool up)
+    {
+        if (_linkUp == up)
+            return;
+        _linkUp = up;
+        _availability?.Set(up);
+        Context.System.EventStream.Publish(new PublisherLinkChanged(Self, up));
     }
 
     private void ExpireOverdue()
