@@ -31,6 +31,7 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
     private IActorRef _mediator = ActorRefs.Nobody;
     private bool? _localUp;
     private int _nextPeer;
+    private string _state = "";
 
     public ClusterSinkActor(ClusterSinkSettings settings, IActorRef publisher, PublishingAvailability availability)
     {
@@ -180,15 +181,25 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
         peer.Connected = false;
         if (stopLink)
         {
-            // Its PostStop answers what the peer had not: 451, Postfix retries.
-            if (peer.Link is not null)
-                Context.Stop(peer.Link);
+            // After what was already forwarded to it (a PoisonPill, not Stop): its PostStop answers what the peer had not
+            // answered with 451, and Postfix retries.
+            peer.Link?.Tell(PoisonPill.Instance);
             _peers.Remove(address);
         }
         UpdateAvailability();
     }
 
-    private void UpdateAvailability() => _availability.Set(_localUp != false || _peers.Values.Any(p => p.Connected));
+    private void UpdateAvailability()
+    {
+        var peers = _peers.Where(p => p.Value.Connected).Select(p => p.Key.ToString()).Order(StringComparer.Ordinal).ToList();
+        _availability.Set(_localUp != false || peers.Count > 0);
+        // Logged on change only: an operator sees where mail can go, and a test sees when routing has changed.
+        var state = $"local link {(_localUp switch { true => "up", false => "down", null => "unknown" })}, connected peers: {peers.Count} [{string.Join(", ", peers)}]";
+        if (state == _state)
+            return;
+        _state = state;
+        _log.Info("publishers: {0}", state);
+    }
 
     private sealed class Peer(IActorRef endpoint)
     {
