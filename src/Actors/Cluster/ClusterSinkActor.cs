@@ -48,6 +48,16 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
             _localUp = changed.Connected;
             Announce();
         });
+        // The link's state when this actor started (its changes before then were published to nobody); later ones come
+        // as PublisherLinkChanged, after this answer, since both come from the publisher.
+        Receive<PublisherStatus>(status =>
+        {
+            if (status.LinkUp is { } up)
+            {
+                _localUp = up;
+                Announce();
+            }
+        });
         Receive<PublisherAnnounced>(OnAnnounced);
         Receive<OpenLink>(OnOpenLink);
         Receive<ClusterEvent.UnreachableMember>(unreachable => Forget(unreachable.Member.Address, stopLink: false));
@@ -73,6 +83,7 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
         _mediator.Tell(new Subscribe(Topic, Self));
         Context.System.EventStream.Subscribe(Self, typeof(PublisherLinkChanged));
+        _publisher.Tell(new GetPublisherStatus());
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
         Timers.StartPeriodicTimer("announce", AnnounceTick.Instance, _settings.AnnounceInterval);

@@ -35,4 +35,8 @@ public sealed record GetPublisherStatus;
 /// <paramref name="Waiting"/>: messages not yet handed to a connection. <paramref name="InFlight"/>: handed to the
 /// current connection and not given back (at most the window), holding <paramref name="InFlightBytes"/> bytes of frames.
 /// </summary>
-public sealed record PublisherStatus(int Waiting, int InFlight, long InFlightBytes, bool Connected);
+public sealed record PublisherStatus(int Waiting, int InFlight, long InFlightBytes, bool Connected)
+{
+    /// <summary>The link's last known state, as <see cref="PublisherLinkChanged"/> said it; null before the first connection attempt ended.</summary>
+    public bool? LinkUp { get; init; }
+}

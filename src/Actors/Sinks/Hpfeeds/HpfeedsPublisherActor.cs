@@ -63,7 +63,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         Receive<BrokerLost>(OnLost);
         Receive<Sweep>(_ => ExpireOverdue());
         Receive<GetPublisherStatus>(_ => Sender.Tell(new PublisherStatus(
-            _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => p.Frames.Length), _connection is not null)));
+            _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => p.Frames.Length), _connection is not null) { LinkUp = _linkUp }));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using SmtpCollector.Host.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SmtpCollector.Host.Tests;
+
+/// <summary>Three collector processes as one cluster on loopback, sharing their publishers (issue 18).</summary>
+public sealed class ClusterTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_node_whose_broker_is_dead_confirms_every_delivery_through_the_others_and_each_arrives_byte_exact()
+    {
+        using var temp = new TempDirectory();
+        var (broker, subscriber) = await ClusterNodes.BrokerAsync();
+        await using var _ = broker;
+        await using var __ = subscriber;
+        await using var cluster = await ClusterNodes.StartAsync(temp, broker.Port, broker.Port, MetricsScrape.FreePort());
+        await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
+
+        var messages = Enumerable.Range(0, 10).Select(i => Archive.Message(i, 5_000))
+            .Append(Archive.Message(100, 100_000)).Append(Archive.Message(200, 2 * 1024 * 1024)).ToList();
+        await using (var client = await LmtpClient.OpenAsync(cluster[2].EndPoint))
+            foreach (var message in messages)
+            {
+                var clock = Stopwatch.StartNew();
+                var replies = await client.DeliverAsync(message, "a@trap.example", "b@trap.example");
+                Assert.All(replies, reply => Assert.StartsWith("250 2.0.0", reply));
+                output.WriteLine($"{message.Length} bytes through another node: 250 after {clock.ElapsedMilliseconds} ms");
+            }
+        // The local path of a node whose link is up, in the same cluster.
+        var local = Archive.Message(300, 1_000);
+        await using (var client = await LmtpClient.OpenAsync(cluster[0].EndPoint))
+            Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(local, "c@trap.example"))[0]);
+        messages.Add(local);
+
+        await subscriber.WaitForAsync(messages.Count, TimeSpan.FromSeconds(30));
+        Assert.Equal(messages.Select(Archive.Sha256).Order(StringComparer.Ordinal), ClusterNodes.PublishedHashes(subscriber).Order(StringComparer.Ordinal));
+        // Spread over both connected peers (round robin), each of which took messages for its own publisher.
+        Assert.Contains("taking messages from", cluster[0].Output, StringComparison.Ordinal);
+        Assert.Contains("taking messages from", cluster[1].Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_every_broker_down_MAIL_gets_451_on_every_node_and_when_one_returns_every_node_delivers()
+    {
+        using var temp = new TempDirectory();
+        var brokerPort = MetricsScrape.FreePort();
+        await using var cluster = await ClusterNodes.StartAsync(temp, brokerPort, brokerPort, MetricsScrape.FreePort());
+        for (var i = 0; i < 3; i++)
+            await cluster.WaitForPublishersAsync(i, localUp: false, connectedPeers: 0);
+        for (var i = 0; i < 3; i++)
+        {
+            await using var client = await LmtpClient.OpenAsync(cluster[i].EndPoint);
+            // Refused at MAIL: the RCPT and DATA pipelined behind it are refused too, so no body byte is ever asked for.
+            await client.SendAsync("MAIL FROM:<s@example.net>\r\nRCPT TO:<a@trap.example>\r\nDATA\r\n");
+            Assert.StartsWith("451 4.4.3", await client.ReadReplyAsync());
+            Assert.StartsWith("503", await client.ReadReplyAsync());
+            Assert.StartsWith("503", await client.ReadReplyAsync());
+        }
+
+        var (broker, subscriber) = await ClusterNodes.BrokerAsync(brokerPort);
+        await using var _ = broker;
+        await using var __ = subscriber;
+        await cluster.WaitForPublishersAsync(0, localUp: true, connectedPeers: 1);
+        await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
+
+        var messages = Enumerable.Range(0, 3).Select(i => Archive.Message(i, 2_000)).ToList();
+        for (var i = 0; i < 3; i++)
+        {
+            await using var client = await LmtpClient.OpenAsync(cluster[i].EndPoint);
+            Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(messages[i], "a@trap.example"))[0]);
+        }
+        await subscriber.WaitForAsync(messages.Count, TimeSpan.FromSeconds(30));
+        Assert.Equal(messages.Select(Archive.Sha256).Order(StringComparer.Ordinal), ClusterNodes.PublishedHashes(subscriber).Order(StringComparer.Ordinal));
+    }
+}
