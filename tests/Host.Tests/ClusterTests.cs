@@ -39,6 +39,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
         // Spread over both connected peers (round robin), each of which took messages for its own publisher.
         Assert.Contains("taking messages from", cluster[0].Output, StringComparison.Ordinal);
         Assert.Contains("taking messages from", cluster[1].Output, StringComparison.Ordinal);
+        Assert.Contains("actor provider: ClusterActorRefProvider", cluster[2].Output, StringComparison.Ordinal);
+
+        // SIGTERM: the node drains its sessions, leaves (its peers see it removed, not unreachable) and exits 0.
+        Assert.Equal(0, await cluster[2].TerminateAsync(TimeSpan.FromSeconds(60)));
+        await cluster.WaitForOutputAsync(0, $"node left the cluster: akka.tcp://smtp-collector@127.0.0.1:{cluster.RemotingPorts[2]} (was Exiting)");
     }
 
     [Fact]

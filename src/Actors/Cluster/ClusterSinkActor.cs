@@ -61,7 +61,11 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
         Receive<PublisherAnnounced>(OnAnnounced);
         Receive<OpenLink>(OnOpenLink);
         Receive<ClusterEvent.UnreachableMember>(unreachable => Forget(unreachable.Member.Address, stopLink: false));
-        Receive<ClusterEvent.MemberRemoved>(removed => Forget(removed.Member.Address, stopLink: true));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            _log.Info("node left the cluster: {0} (was {1})", removed.Member.Address, removed.PreviousStatus);
+            Forget(removed.Member.Address, stopLink: true);
+        });
         Receive<Terminated>(terminated =>
         {
             foreach (var producer in _consumers.Where(c => c.Value.Equals(terminated.ActorRef)).Select(c => c.Key).ToList())

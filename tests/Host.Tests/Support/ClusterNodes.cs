@@ -14,7 +14,13 @@ public sealed partial class ClusterNodes : IAsyncDisposable
 {
     private static readonly TimeSpan StateDeadline = TimeSpan.FromSeconds(60);
 
-    private ClusterNodes(IReadOnlyList<CollectorProcess> nodes) => Nodes = nodes;
+    private ClusterNodes(IReadOnlyList<CollectorProcess> nodes, IReadOnlyList<int> remotingPorts)
+    {
+        Nodes = nodes;
+        RemotingPorts = remotingPorts;
+    }
+
+    public IReadOnlyList<int> RemotingPorts { get; }
 
     public IReadOnlyList<CollectorProcess> Nodes { get; }
 
@@ -53,7 +59,7 @@ public sealed partial class ClusterNodes : IAsyncDisposable
         }).ToList();
         try
         {
-            return new ClusterNodes(await Task.WhenAll(starts));
+            return new ClusterNodes(await Task.WhenAll(starts), remoting);
         }
         catch
         {
@@ -75,6 +81,18 @@ public sealed partial class ClusterNodes : IAsyncDisposable
                 return;
             if (DateTime.UtcNow >= until)
                 throw new TimeoutException($"node {index}: publishers never '{wanted}', last '{last}':\n{Nodes[index].Output}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="text"/> appears in node <paramref name="index"/>'s output.</summary>
+    public async Task WaitForOutputAsync(int index, string text)
+    {
+        var until = DateTime.UtcNow + StateDeadline;
+        while (!Nodes[index].Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow >= until)
+                throw new TimeoutException($"node {index} never said '{text}':\n{Nodes[index].Output}");
             await Task.Delay(100);
         }
     }
