@@ -15,7 +15,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var (broker, subscriber) = await ClusterNodes.BrokerAsync();
         await using var _ = broker;
         await using var __ = subscriber;
-        await using var cluster = await ClusterNodes.StartAsync(temp, broker.Port, broker.Port, MetricsScrape.FreePort());
+        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, broker.Port, broker.Port, MetricsScrape.FreePort());
         await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
 
         var messages = Enumerable.Range(0, 10).Select(i => Archive.Message(i, 5_000))
@@ -51,7 +51,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     {
         using var temp = new TempDirectory();
         var brokerPort = MetricsScrape.FreePort();
-        await using var cluster = await ClusterNodes.StartAsync(temp, brokerPort, brokerPort, MetricsScrape.FreePort());
+        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, brokerPort, brokerPort, MetricsScrape.FreePort());
         for (var i = 0; i < 3; i++)
             await cluster.WaitForPublishersAsync(i, localUp: false, connectedPeers: 0);
         for (var i = 0; i < 3; i++)
@@ -78,5 +78,33 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
         await subscriber.WaitForAsync(messages.Count, TimeSpan.FromSeconds(30));
         Assert.Equal(messages.Select(Archive.Sha256).Order(StringComparer.Ordinal), ClusterNodes.PublishedHashes(subscriber).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_node_cut_off_past_the_failure_detector_is_downed_by_the_majority_and_stops_itself()
+    {
+        using var temp = new TempDirectory();
+        var (broker, subscriber) = await ClusterNodes.BrokerAsync();
+        await using var _ = broker;
+        await using var __ = subscriber;
+        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, broker.Port, broker.Port, broker.Port);
+        for (var i = 0; i < 3; i++)
+            await cluster.WaitForPublishersAsync(i, localUp: true, connectedPeers: 2);
+
+        // SIGSTOP: node 2 neither answers heartbeats nor sees the others. Keep-majority: nodes 0 and 1 (two of three) down
+        // it once the unreachability has been stable for stable-after, and go on publishing; node 2, on SIGCONT, learns it
+        // was downed and shuts itself down instead of publishing as a second cluster of one.
+        await cluster[2].SignalAsync("STOP");
+        await cluster.WaitForOutputAsync(0, $"node left the cluster: akka.tcp://smtp-collector@127.0.0.1:{cluster.RemotingPorts[2]} (was Down)");
+        await cluster.WaitForPublishersAsync(0, localUp: true, connectedPeers: 1);
+        await cluster[2].SignalAsync("CONT");
+        var exit = await cluster[2].WaitForExitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"node 2 exited with {exit}");
+
+        var message = Archive.Message(1, 1_000);
+        await using (var client = await LmtpClient.OpenAsync(cluster[1].EndPoint))
+            Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(message, "a@trap.example"))[0]);
+        await subscriber.WaitForAsync(1, TimeSpan.FromSeconds(30));
+        Assert.Equal([Archive.Sha256(message)], ClusterNodes.PublishedHashes(subscriber));
     }
 }

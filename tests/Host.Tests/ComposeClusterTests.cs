@@ -28,7 +28,11 @@ public sealed class ComposeClusterTests
             .Single(a => a.StartsWith("--config=", StringComparison.Ordinal))["--config=".Length..];
         Assert.StartsWith("/etc/smtp-collector/", config, StringComparison.Ordinal);
         var local = Path.Combine(Paths.RepositoryRoot, "deploy", config["/etc/smtp-collector/".Length..]);
-        return CollectorOptions.From(ConfigLoader.Load(local), local).Cluster ?? throw new InvalidOperationException($"{local} has no cluster section");
+        var parsed = ConfigLoader.Load(local);
+        // The domains file is the container's (/etc/smtp-collector/domains), not here.
+        Assert.Equal("/etc/smtp-collector/domains", parsed.DomainsFile);
+        parsed.DomainsFile = null;
+        return CollectorOptions.From(parsed, local).Cluster ?? throw new InvalidOperationException($"{local} has no cluster section");
     }
 
     private static IEnumerable<string> Aliases(YamlMappingNode node) =>
