@@ -16,6 +16,9 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
 {
     private const int Messages = 120;
 
+    // 64 KB each: a message takes long enough to cross nodes that a kill finds some in flight.
+    private static readonly string Filler = string.Concat(Enumerable.Range(0, 1000).Select(i => $"filler line {i:D4} of the steady stream.........\r\n"));
+
     [Fact]
     public async Task Every_message_Postfix_accepted_arrives_although_nodes_are_killed_and_restarted()
     {
@@ -57,7 +60,7 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
             for (var i = 0; i < Messages; i++)
             {
                 var token = $"{run}-{i:D4}";
-                var replies = await SmtpSender.SendRawAsync(postfix.SmtpPort, Encoding.ASCII.GetBytes($"Subject: {token}\r\n\r\nsteady stream\r\n"),
+                var replies = await SmtpSender.SendRawAsync(postfix.SmtpPort, Encoding.ASCII.GetBytes($"Subject: {token}\r\n\r\n{Filler}"),
                     "spammer@evil.example", $"x{i}@trap.example");
                 if (replies[^2].StartsWith("250", StringComparison.Ordinal))
                 {
@@ -106,11 +109,14 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
         var missing = accepted.Except(published).ToList();
         var duplicates = published.Count - published.Distinct().Count();
         output.WriteLine($"node 1 then node 2 kill -9 and restart: sent {Messages}, accepted by Postfix {accepted.Count}, received {published.Distinct().Count()}, " +
-            $"lost {missing.Count}, duplicated {duplicates}; Postfix deferrals: {postfix.Log.Split('\n').Count(l => l.Contains("status=deferred", StringComparison.Ordinal))}");
+            $"lost {missing.Count}, duplicated {duplicates}; Postfix log: {Count(postfix.Log, "status=deferred")} deferred, {Count(postfix.Log, "Connection refused")} refused connections, " +
+            $"{Count(postfix.Log, "451 4.4.3")} 451 4.4.3, {Count(postfix.Log, "lost connection")} lost connections");
         Assert.Equal(Messages, accepted.Count);
         Assert.Empty(missing);
         await postfix.WaitForEmptyQueueAsync();
         // The restarted nodes rejoined the cluster: node 2 routes through both peers again, node 1's publisher took messages.
         Assert.Contains("taking messages from", cluster[1].Output, StringComparison.Ordinal);
     }
+
+    private static int Count(string log, string what) => log.Split('\n').Count(line => line.Contains(what, StringComparison.Ordinal));
 }
