@@ -46,7 +46,7 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
         });
         await using var subscriber = await HpfeedsSubscriber.ConnectAsync(broker.Port, "backend", "backend-secret", ["spam.mails"]);
         await broker.WaitForSubscribersAsync("spam.mails", 1, TimeSpan.FromSeconds(10));
-        await using var cluster = await CollectorCluster.StartAsync(directory, 10, broker.Port, broker.Port, FreePort.Pick());
+        await using var cluster = await CollectorCluster.StartAsync(directory, 10, [broker.Port, broker.Port, FreePort.Pick()]);
         await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
         var domains = Path.Combine(directory, "domains");
         await File.WriteAllTextAsync(domains, "trap.example\n");

@@ -15,8 +15,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var (broker, subscriber) = await ClusterNodes.BrokerAsync();
         await using var _ = broker;
         await using var __ = subscriber;
-        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, broker.Port, broker.Port, MetricsScrape.FreePort());
+        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, [broker.Port, broker.Port, MetricsScrape.FreePort()], http: true);
         await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
+        // Ready although its own link is down: it is an Up member and its peers' publishers are connected.
+        Assert.True(await MetricsScrape.BecomesAsync(cluster.HttpPorts![2], "/readyz", System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30)));
 
         var messages = Enumerable.Range(0, 10).Select(i => Archive.Message(i, 5_000))
             .Append(Archive.Message(100, 100_000)).Append(Archive.Message(200, 2 * 1024 * 1024)).ToList();
@@ -51,9 +53,12 @@ public sealed class ClusterTests(ITestOutputHelper output)
     {
         using var temp = new TempDirectory();
         var brokerPort = MetricsScrape.FreePort();
-        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, brokerPort, brokerPort, MetricsScrape.FreePort());
+        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, [brokerPort, brokerPort, MetricsScrape.FreePort()], http: true);
         for (var i = 0; i < 3; i++)
+        {
             await cluster.WaitForPublishersAsync(i, localUp: false, connectedPeers: 0);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await MetricsScrape.StatusAsync(cluster.HttpPorts![i], "/readyz"));
+        }
         for (var i = 0; i < 3; i++)
         {
             await using var client = await LmtpClient.OpenAsync(cluster[i].EndPoint);
@@ -70,6 +75,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await cluster.WaitForPublishersAsync(0, localUp: true, connectedPeers: 1);
         await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
 
+        Assert.True(await MetricsScrape.BecomesAsync(cluster.HttpPorts![2], "/readyz", System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30)));
         var messages = Enumerable.Range(0, 3).Select(i => Archive.Message(i, 2_000)).ToList();
         for (var i = 0; i < 3; i++)
         {
@@ -87,7 +93,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var (broker, subscriber) = await ClusterNodes.BrokerAsync();
         await using var _ = broker;
         await using var __ = subscriber;
-        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, broker.Port, broker.Port, broker.Port);
+        await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, [broker.Port, broker.Port, broker.Port]);
         for (var i = 0; i < 3; i++)
             await cluster.WaitForPublishersAsync(i, localUp: true, connectedPeers: 2);
 

@@ -16,8 +16,9 @@ public sealed partial class CollectorCluster : IAsyncDisposable
     private readonly string[] _feeds;
     private readonly CollectorProcess?[] _nodes;
 
-    private CollectorCluster(string[] configs, string[] feeds, int[] remotingPorts, int[] lmtpPorts)
+    private CollectorCluster(string[] configs, string[] feeds, int[] remotingPorts, int[] lmtpPorts, int[]? httpPorts)
     {
+        HttpPorts = httpPorts;
         _configs = configs;
         _feeds = feeds;
         _nodes = new CollectorProcess?[configs.Length];
@@ -31,12 +32,16 @@ public sealed partial class CollectorCluster : IAsyncDisposable
 
     public IReadOnlyList<int> LmtpPorts { get; }
 
+    /// <summary>Each node's HTTP endpoint (/readyz, /metrics), when asked for; none otherwise.</summary>
+    public IReadOnlyList<int>? HttpPorts { get; }
+
     public CollectorProcess this[int index] => _nodes[index] ?? throw new InvalidOperationException($"node {index} is not running");
 
     /// <param name="directory">Where the nodes' configuration files go.</param>
     /// <param name="sinkDeadlineSeconds">The sessions' (and so the cross-node hop's) deadline.</param>
     /// <param name="brokerPorts">One per node: the broker port it publishes to.</param>
-    public static async Task<CollectorCluster> StartAsync(string directory, int sinkDeadlineSeconds, params int[] brokerPorts)
+    /// <param name="http">Give each node an HTTP endpoint (<see cref="HttpPorts"/>).</param>
+    public static async Task<CollectorCluster> StartAsync(string directory, int sinkDeadlineSeconds, int[] brokerPorts, bool http = false)
     {
         var remoting = brokerPorts.Select(_ => FreePort()).ToArray();
         var lmtp = brokerPorts.Select(_ => FreePort()).ToArray();
@@ -67,7 +72,7 @@ public sealed partial class CollectorCluster : IAsyncDisposable
                   seed_nodes: ["127.0.0.1:{remoting[0]}"]
                 """);
         }
-        var cluster = new CollectorCluster(configs, feeds, remoting, lmtp);
+        var cluster = new CollectorCluster(configs, feeds, remoting, lmtp, http ? brokerPorts.Select(_ => FreePort()).ToArray() : null);
         try
         {
             await Task.WhenAll(Enumerable.Range(0, configs.Length).Select(cluster.StartAsync));
@@ -82,7 +87,8 @@ public sealed partial class CollectorCluster : IAsyncDisposable
 
     /// <summary>Starts node <paramref name="index"/> (again, after <see cref="KillAsync"/>) on its ports.</summary>
     public async Task StartAsync(int index) =>
-        _nodes[index] = await CollectorProcess.StartAsync("--config", _configs[index], "--feed-config", _feeds[index], "--listen", $"127.0.0.1:{LmtpPorts[index]}");
+        _nodes[index] = await CollectorProcess.StartAsync(["--config", _configs[index], "--feed-config", _feeds[index], "--listen", $"127.0.0.1:{LmtpPorts[index]}",
+            .. HttpPorts is null ? Array.Empty<string>() : ["--http", $"127.0.0.1:{HttpPorts[index]}"]]);
 
     /// <summary>kill -9 of node <paramref name="index"/>; its output stays readable until it is started again.</summary>
     public async Task KillAsync(int index) => await this[index].KillAsync();

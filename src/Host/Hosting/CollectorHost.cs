@@ -75,7 +75,12 @@ public static class CollectorHost
             .WithMessageSink(options, metrics)
             .WithSummary(options.Summary)
             .WithLmtpListener(options.Lmtp, options.DomainsFile, budget));
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("ready",
-            services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null), HealthStatus.Unhealthy, [HttpEndpoint.ReadyTag]));
+        // In a cluster the broker link that matters is any node's (ClusterReadinessCheck), not this node's own.
+        var checks = builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("ready",
+            services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null && options.Cluster is null), HealthStatus.Unhealthy,
+            [HttpEndpoint.ReadyTag]));
+        if (options.Cluster is not null)
+            checks.Add(new HealthCheckRegistration("cluster", services => new ClusterReadinessCheck(services.GetRequiredService<ActorSystem>(), options.Lmtp.Publishing!),
+                HealthStatus.Unhealthy, [HttpEndpoint.ReadyTag]));
     }
 }
