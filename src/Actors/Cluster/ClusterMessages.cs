@@ -41,10 +41,3 @@ public sealed record RemoteMessageStored(long Id) : IClusterMessage;
 
 /// <summary>The peer's publisher did not keep message <paramref name="Id"/>.</summary>
 public sealed record RemoteMessageNotStored(long Id, NotStoredReason Reason, string Detail) : IClusterMessage;
-
-// Asked locally (status, tests); never crosses nodes.
-
-/// <summary>Ask the cluster sink whose publishers it would use; answered with <see cref="ClusterSinkStatus"/>.</summary>
-public sealed record GetClusterSinkStatus;
-
-public sealed record ClusterSinkStatus(bool LocalConnected, IReadOnlyList<string> ConnectedPeers);

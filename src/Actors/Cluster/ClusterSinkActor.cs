@@ -72,8 +72,6 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
                 _consumers.Remove(producer);
         });
         Receive<AnnounceTick>(_ => Announce());
-        Receive<GetClusterSinkStatus>(_ => Sender.Tell(new ClusterSinkStatus(_localUp == true,
-            _peers.Where(p => p.Value.Connected).Select(p => p.Key.ToString()).Order(StringComparer.Ordinal).ToList())));
         Receive<SubscribeAck>(_ => { });
     }
 
