@@ -66,6 +66,8 @@ public sealed class OperationsTests
         await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
             Assert.StartsWith("451 4.4.3", await client.MailUntilAsync("451", TimeSpan.FromSeconds(10)));
 
+        // The refusal comes at once (no sink deadline to wait for), possibly before the HTTP endpoint has started.
+        Assert.True(await MetricsScrape.BecomesAsync(http, "/healthz", HttpStatusCode.OK, TimeSpan.FromSeconds(30)));
         var metrics = await MetricsScrape.GetAsync(http, "/metrics");
         Assert.Equal(0, MetricsScrape.Sum(metrics, "smtp_collector_messages_received_total", "source=lmtp"));
         Assert.Equal(0, MetricsScrape.Sum(metrics, "smtp_collector_messages_stored_total"));
