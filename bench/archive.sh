@@ -58,7 +58,7 @@ printf 'broker: 127.0.0.1\nport: %s\nidentity: writer\nsecret: secret\nchannels:
 declare -A pid_of=()
 start() { # NAME PORT CONFIG-LINES
     printf '%b' "$3" >"$work/$1.yml"
-    dotnet "$out/smtp-collector.dll" lmtp --listen "127.0.0.1:$2" --config "$work/$1.yml" --feed-config "$work/feed.yml" \
+    dotnet "$out/smtp-collector.dll" lmtp --listen "127.0.0.1:$2" --config "$work/$1.yml" --feed-config "$work/feed.yml" --http none \
         >"$work/$1.log" 2>&1 &
     pids+=("$!")
     pid_of[$2]=$!

@@ -107,12 +107,8 @@ public sealed class HostileBrokerSpecs : Akka.TestKit.Xunit2.TestKit
     private void AssertOnlyTheConnectionFailed(Akka.TestKit.TestProbe errors)
     {
         Assert.False(Sys.WhenTerminated.IsCompleted);
-        while (errors.HasMessages)
-        {
-            var error = errors.ExpectMsg<Error>();
-            Assert.Contains("/hpfeeds-connection/", error.LogSource, StringComparison.Ordinal);
-            Assert.IsType<BrokerFailureException>(error.Cause);
-        }
+        // A hostile broker is an expected event of a network service: the connection stops and is retried, no ERROR is logged.
+        Assert.False(errors.HasMessages, errors.HasMessages ? $"logged: {errors.ExpectMsg<Error>()}" : "");
     }
 
     [Theory]

@@ -52,6 +52,55 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Spooled_and_archived_messages_and_bytes_are_counted_and_the_status_shows_the_spool_and_the_archive()
+    {
+        using var temp = new TempDirectory();
+        await using var broker = await FeedBroker.StartAsync();
+        var feed = temp.File("feed.yml");
+        await File.WriteAllTextAsync(feed, $"broker: 127.0.0.1\nport: {broker.Broker.Port}\nidentity: writer\nsecret: secret\nchannels: [spam.mails]\n"
+            + $"max_payload_bytes: 2000\noversize: spool\nspool_directory: {temp.File("spool")}\n");
+        var http = MetricsScrape.FreePort();
+        await using var collector = await CollectorProcess.StartAsync("--feed-config", feed, "--maildir", temp.File("archive"), "--http", $"127.0.0.1:{http}");
+        var large = Encoding.ASCII.GetBytes("Subject: large\r\n\r\n" + string.Concat(Enumerable.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 60)));
+        await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
+        {
+            Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(Message, "a@trap.example"))[0]);
+            Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(large, "a@trap.example"))[0]);
+        }
+
+        var metrics = await MetricsScrape.GetAsync(http, "/metrics");
+        Assert.Equal(2, MetricsScrape.Sum(metrics, "smtp_collector_messages_archived_total"));
+        Assert.Equal(Message.Length + large.Length, MetricsScrape.Sum(metrics, "smtp_collector_archived_bytes_total"));
+        Assert.Equal(1, MetricsScrape.Sum(metrics, "smtp_collector_messages_spooled_total"));
+        Assert.Equal(large.Length, MetricsScrape.Sum(metrics, "smtp_collector_spooled_bytes_total"));
+
+        // The sizes on disk are measured in the background: the first look may not have them yet.
+        System.Text.Json.JsonElement status = default;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        do
+        {
+            status = System.Text.Json.JsonDocument.Parse(await MetricsScrape.GetAsync(http, "/api/status")).RootElement;
+            if (status.GetProperty("archive").GetProperty("bytes_on_disk").ValueKind == System.Text.Json.JsonValueKind.Number
+                && status.GetProperty("spool").GetProperty("bytes_on_disk").ValueKind == System.Text.Json.JsonValueKind.Number)
+                break;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        var archive = status.GetProperty("archive");
+        Assert.Equal(temp.File("archive"), archive.GetProperty("directory").GetString());
+        Assert.Equal(2, archive.GetProperty("messages_since_start").GetInt64());
+        Assert.Equal(4, archive.GetProperty("files_on_disk").GetInt64()); // each message and its envelope
+        Assert.InRange(archive.GetProperty("bytes_on_disk").GetInt64(), Message.Length + large.Length, 2 * (Message.Length + large.Length) + 4096);
+        var spool = status.GetProperty("spool");
+        Assert.Equal(1, spool.GetProperty("messages_since_start").GetInt64());
+        Assert.Equal(1, spool.GetProperty("files_on_disk").GetInt64());
+        Assert.Equal(large.Length, spool.GetProperty("bytes_on_disk").GetInt64());
+        var page = await MetricsScrape.GetAsync(http, "/");
+        Assert.Contains($"<div class=\"card\" id=\"archive\"><h2>Archive {temp.File("archive")}</h2>", page, StringComparison.Ordinal);
+        Assert.Contains("1 messages, 0.0 MB written since the start", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_the_broker_down_mail_gets_451_at_MAIL_nothing_is_received_and_the_collector_is_not_ready()
     {
         using var temp = new TempDirectory();

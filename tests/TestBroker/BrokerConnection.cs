@@ -60,6 +60,16 @@ internal sealed class BrokerConnection
             StartDeadline();
     }
 
+    /// <summary>The identity this connection authenticated as; null before AUTH.</summary>
+    public string? Ident => Volatile.Read(ref _account)?.Ident;
+
+    /// <summary>Test hook: a TCP reset (RST, not FIN) now, as a broker host or a middlebox dropping the connection would give.</summary>
+    public void Reset()
+    {
+        _socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        Abort();
+    }
+
     /// <summary>Drops the connection now, nothing flushed: the broker is going away.</summary>
     public void Abort()
     {

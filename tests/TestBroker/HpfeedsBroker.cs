@@ -139,6 +139,20 @@ public sealed class HpfeedsBroker : IAsyncDisposable
             _forwardBudget = -1;
     }
 
+    /// <summary>
+    /// Test hook: resets (RST) every connection authenticated as <paramref name="ident"/> and keeps listening, so that the
+    /// client can reconnect at once. The number of connections reset.
+    /// </summary>
+    public int ResetConnections(string ident)
+    {
+        BrokerConnection[] matching;
+        lock (_lock)
+            matching = _connections.Where(c => c.Ident == ident).ToArray();
+        foreach (var connection in matching)
+            connection.Reset();
+        return matching.Length;
+    }
+
     public Task WaitForConnectionsAsync(long count, TimeSpan timeout) =>
         _changed.WaitUntilAsync(() => ConnectionsAccepted >= count, timeout, () => $"{ConnectionsAccepted} connections accepted, waited for {count}");
 

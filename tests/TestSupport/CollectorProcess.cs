@@ -91,11 +91,13 @@ public sealed partial class CollectorProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>Sends <paramref name="signal"/> (STOP, CONT, ...) to the process.</summary>
+    /// <summary>Sends the process a signal by name (<c>HUP</c>, <c>TERM</c>, ...) with kill(1), and waits for kill itself.</summary>
     public async Task SignalAsync(string signal)
     {
         using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} exited {kill.ExitCode}");
     }
 
     /// <summary>Waits (bounded) for the process to end on its own; its exit code.</summary>
@@ -105,6 +107,28 @@ public sealed partial class CollectorProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cancel.Token);
         _process.WaitForExit();
         return _process.ExitCode;
+    }
+
+    /// <summary>The output's lines that contain <paramref name="text"/>, in order.</summary>
+    public IReadOnlyList<string> Lines(string text)
+    {
+        lock (_output)
+            return _output.Where(line => line.Contains(text, StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>Polls the output (bounded by <paramref name="within"/>) until <paramref name="count"/> lines contain <paramref name="text"/>; the last of them.</summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan within, int count = 1)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var lines = Lines(text);
+            if (lines.Count >= count)
+                return lines[count - 1];
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+                throw new TimeoutException($"the collector did not log '{text}' {count} time(s) within {within}:\n{Output}");
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>SIGTERM, then waits (bounded) for the exit code.</summary>

@@ -22,6 +22,10 @@ public sealed class CollectorMetrics : IDisposable
     private long _brokerSinceTicks = DateTimeOffset.UtcNow.UtcTicks;
     private string? _brokerLastError;
     private string? _brokerName;
+    private long _spooledMessages;
+    private long _spooledBytes;
+    private long _archivedMessages;
+    private long _archivedBytes;
 
     /// <param name="sink">The main sink's kind (file, raw, hpfeeds), a label on what is stored.</param>
     public CollectorMetrics(string sink, IMeterFactory? factory = null)
@@ -40,6 +44,10 @@ public sealed class CollectorMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
         BrokerReconnects = _meter.CreateCounter<long>("smtp_collector.broker.connections", "{connection}", "Broker connections made");
         BrokerErrors = _meter.CreateCounter<long>("smtp_collector.broker.errors", "{error}", "Broker connections lost");
+        MessagesSpooled = _meter.CreateCounter<long>("smtp_collector.messages.spooled", "{message}", "Messages over max_payload_bytes written to the spool directory instead of the broker");
+        BytesSpooled = _meter.CreateCounter<long>("smtp_collector.spooled", "By", "Message bytes written to the spool directory");
+        MessagesArchived = _meter.CreateCounter<long>("smtp_collector.messages.archived", "{message}", "Messages written to the Maildir archive");
+        BytesArchived = _meter.CreateCounter<long>("smtp_collector.archived", "By", "Message bytes written to the Maildir archive");
     }
 
     /// <summary>
@@ -56,6 +64,10 @@ public sealed class CollectorMetrics : IDisposable
             MessagesNotStored.Add(0, lmtp, new("reason", reason.ToString().ToLowerInvariant()));
         ConnectionsRefused.Add(0);
         ConnectionsEvicted.Add(0);
+        MessagesSpooled.Add(0);
+        BytesSpooled.Add(0);
+        MessagesArchived.Add(0);
+        BytesArchived.Add(0);
     }
 
     public Counter<long> MessagesReceived { get; }
@@ -69,6 +81,34 @@ public sealed class CollectorMetrics : IDisposable
     public Histogram<double> SinkDuration { get; }
     public Counter<long> BrokerReconnects { get; }
     public Counter<long> BrokerErrors { get; }
+    public Counter<long> MessagesSpooled { get; }
+    public Counter<long> BytesSpooled { get; }
+    public Counter<long> MessagesArchived { get; }
+    public Counter<long> BytesArchived { get; }
+
+    /// <summary>A message of <paramref name="bytes"/> is safe in the oversize spool.</summary>
+    public void Spooled(long bytes)
+    {
+        MessagesSpooled.Add(1);
+        BytesSpooled.Add(bytes);
+        Interlocked.Increment(ref _spooledMessages);
+        Interlocked.Add(ref _spooledBytes, bytes);
+    }
+
+    /// <summary>A message of <paramref name="bytes"/> is safe in the Maildir archive.</summary>
+    public void Archived(long bytes)
+    {
+        MessagesArchived.Add(1);
+        BytesArchived.Add(bytes);
+        Interlocked.Increment(ref _archivedMessages);
+        Interlocked.Add(ref _archivedBytes, bytes);
+    }
+
+    /// <summary>Messages and bytes spooled since the start, for the status page.</summary>
+    public (long Messages, long Bytes) SpooledSinceStart => (Interlocked.Read(ref _spooledMessages), Interlocked.Read(ref _spooledBytes));
+
+    /// <summary>Messages and bytes archived since the start, for the status page.</summary>
+    public (long Messages, long Bytes) ArchivedSinceStart => (Interlocked.Read(ref _archivedMessages), Interlocked.Read(ref _archivedBytes));
 
     public KeyValuePair<string, object?> Sink => _sink;
 
@@ -86,17 +126,23 @@ public sealed class CollectorMetrics : IDisposable
     }
 
     /// <summary>The broker link's gauges, there only when a publisher is (without one, a 0 would read as a link down).</summary>
+    /// <summary>
+    /// The broker the publisher talks to now. Called again when a reload moves publishing to another broker: the gauges
+    /// follow it (their label is read at each collection), and the new broker's counters start at 0.
+    /// </summary>
     public void ObserveBroker(string broker)
     {
-        if (Interlocked.Exchange(ref _brokerObserved, 1) != 0)
-            return;
-        _brokerName = broker;
+        Volatile.Write(ref _brokerName, broker);
         var tag = new KeyValuePair<string, object?>("broker", broker);
         BrokerReconnects.Add(0, tag);
         BrokerErrors.Add(0, tag);
-        _meter.CreateObservableGauge("smtp_collector.broker.connected", () => new Measurement<int>(Volatile.Read(ref _brokerConnected), tag), "{connection}", "1 while the publisher has a broker connection");
-        _meter.CreateObservableGauge("smtp_collector.publisher.window", () => new Measurement<int>(Volatile.Read(ref _windowDepth), tag), "{message}", "Messages handed to the broker connection, not yet confirmed");
+        if (Interlocked.Exchange(ref _brokerObserved, 1) != 0)
+            return;
+        _meter.CreateObservableGauge("smtp_collector.broker.connected", () => new Measurement<int>(Volatile.Read(ref _brokerConnected), BrokerTag()), "{connection}", "1 while the publisher has a broker connection");
+        _meter.CreateObservableGauge("smtp_collector.publisher.window", () => new Measurement<int>(Volatile.Read(ref _windowDepth), BrokerTag()), "{message}", "Messages handed to the broker connection, not yet confirmed");
     }
+
+    private KeyValuePair<string, object?> BrokerTag() => new("broker", Volatile.Read(ref _brokerName));
 
     public void BrokerState(bool connected, int window)
     {
@@ -110,7 +156,7 @@ public sealed class CollectorMetrics : IDisposable
     public void BrokerFailed(string reason) => Volatile.Write(ref _brokerLastError, reason);
 
     /// <summary>The broker link now; null without a publisher.</summary>
-    public BrokerLink? Broker => Volatile.Read(ref _brokerObserved) == 0 ? null : new BrokerLink(_brokerName ?? "", Volatile.Read(ref _brokerConnected) == 1,
+    public BrokerLink? Broker => Volatile.Read(ref _brokerObserved) == 0 ? null : new BrokerLink(Volatile.Read(ref _brokerName) ?? "", Volatile.Read(ref _brokerConnected) == 1,
         new DateTimeOffset(Volatile.Read(ref _brokerSinceTicks), TimeSpan.Zero), Volatile.Read(ref _brokerLastError), Volatile.Read(ref _windowDepth));
 
     public void Dispose() => _meter.Dispose();

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using SmtpCollector.Host.Configuration;
-using SmtpCollector.Protocol.Lmtp;
 
 namespace SmtpCollector.Host.Cli;
 
 /// <summary>
-/// <c>smtp-collector check-config [--config FILE] [--feed-config FILE] [--domains-file FILE]</c>: validates each file
+/// <c>smtp-collector check-config [--config FILE] [--feed-config FILE] [--mailbox-config FILE] [--domains-file FILE]</c>: validates each file
 /// as the collector would read it, prints every problem (file, line and key where the file has them), exit 1 when there
 /// is any, 0 when all are valid. The containers run it before starting, so a broken file stops a deployment, not mail.
 /// </summary>
@@ -15,23 +14,26 @@ public static class CheckConfigCommand
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "the collector's YAML configuration" };
         var feed = new Option<FileInfo?>("--feed-config", "-f") { Description = "the hpfeeds broker configuration (feed_config.yml)" };
+        var mailboxes = new Option<FileInfo?>("--mailbox-config", "-m") { Description = "the IMAP side's mailbox file (a YAML list of mailboxes)" };
         var domains = new Option<FileInfo?>("--domains-file", "-d") { Description = "a trap domains file (one domain per line, # comments)" };
         var command = new Command("check-config", "Check configuration files without starting anything: every problem with its file, line and key; exit 1 when there is one")
         {
-            config, feed, domains,
+            config, feed, mailboxes, domains,
         };
         command.SetAction(async parse =>
         {
             var checks = new List<(string What, FileInfo File, Action<string> Check)>();
             if (parse.GetValue(config) is { } configFile)
-                checks.Add(("configuration", configFile, path => CollectorOptions.From(ConfigLoader.Load(path), path)));
+                checks.Add(("configuration", configFile, path => LmtpCommand.LoadOptions(new FileInfo(path), null, null)));
             if (parse.GetValue(feed) is { } feedFile)
                 checks.Add(("feed configuration", feedFile, path => FeedOptions.Load(path)));
+            if (parse.GetValue(mailboxes) is { } mailboxFile)
+                checks.Add(("mailbox file", mailboxFile, path => MailboxConfigLoader.Load(path)));
             if (parse.GetValue(domains) is { } domainsFile)
-                checks.Add(("domains file", domainsFile, CheckDomains));
+                checks.Add(("domains file", domainsFile, DomainsFileCheck.Check));
             if (checks.Count == 0)
             {
-                await Console.Error.WriteLineAsync("smtp-collector check-config: name at least one file (--config, --feed-config, --domains-file)");
+                await Console.Error.WriteLineAsync("smtp-collector check-config: name at least one file (--config, --feed-config, --mailbox-config, --domains-file)");
                 return 2;
             }
             var problems = 0;
@@ -51,33 +53,5 @@ public static class CheckConfigCommand
             return problems == 0 ? 0 : 1;
         });
         return command;
-    }
-
-    /// <summary>Every bad line of the file, each with its number (the collector would refuse the whole file for any one of them).</summary>
-    private static void CheckDomains(string path)
-    {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException($"{path}: cannot read: {ex.Message}");
-        }
-        var errors = new List<string>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            try
-            {
-                _ = new TrapDomains(TrapDomains.ParseList(lines[i]));
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add($"{path}:{i + 1}: {ex.Message}");
-            }
-        }
-        if (errors.Count > 0)
-            throw new ConfigException(string.Join(Environment.NewLine, errors));
     }
 }

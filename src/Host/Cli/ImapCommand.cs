@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SmtpCollector.Actors.Sinks.Archive;
 using SmtpCollector.Actors.Sources.Imap;
 using SmtpCollector.Host.Configuration;
 using SmtpCollector.Host.Hosting;
@@ -17,13 +18,14 @@ public static class ImapCommand
         var all = new Option<bool>("--fetch-all", "-a") { Description = "Collect every message in the folders (remembered in the state directory), not only the unseen ones" };
         var delete = new Option<bool>("--delete", "-d") { Description = "Delete each message once the sink has stored it (UID EXPUNGE)" };
         var continuous = new Option<bool>("--continuous-fetch", "-c") { Description = "Keep running and collect new mail as it arrives (IDLE, else polling); without it, one pass, then exit" };
+        var archive = new Option<string?>("--archive") { Description = "Also archive every message in this Maildir (as lmtp's --maildir); a message counts as published, and is marked or deleted, only when both have it. Retention is the lmtp collector's (archive_max_age_days, archive_max_bytes) when they share it" };
         var sink = new Option<string?>("--sink", "-s") { Description = "Without -f: file:PATH (json lines, default file:messages.jsonl) or raw:DIR" };
         var state = new Option<string>("--state-dir") { Description = "Where each folder's published UIDs are kept (default imap-state)", DefaultValueFactory = _ => "imap-state" };
         var deadline = new Option<double>("--sink-deadline") { Description = "Seconds a message may wait for the sink before the pass gives up on it (default 30)", DefaultValueFactory = _ => 30 };
 
         var command = new Command("imap", "Collect spam from trap mailboxes over IMAP and publish it like the LMTP side does")
         {
-            feed, mailboxes, all, delete, continuous, sink, state, deadline,
+            feed, mailboxes, all, delete, continuous, sink, archive, state, deadline,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -48,6 +50,9 @@ public static class ImapCommand
                     SinkOptions.Parse(parse.GetValue(sink) ?? "file:messages.jsonl", envelope: true, "--sink"))
                 {
                     Feed = parse.GetValue(feed) is { } feedFile ? FeedOptions.Load(feedFile.FullName) : null,
+                    Archive = parse.GetValue(archive) is { } directory
+                        ? new ArchiveOptions(directory.Length > 0 ? directory : throw new ConfigException("--archive needs a directory"), ArchiveRetentionSettings.None)
+                        : null,
                 };
             }
             catch (ConfigException ex)

@@ -25,22 +25,28 @@ public static class LmtpCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
-            CollectorOptions options;
-            try
+            // Read again, the same way, on every reload (SIGHUP): the files may have changed, the command line has not.
+            CollectorOptions Load()
             {
-                options = LoadOptions(parse.GetValue(config), parse.GetValue(listen), parse.GetValue(sink), parse.GetValue(port), parse.GetValue(maildir));
+                var options = LoadOptions(parse.GetValue(config), parse.GetValue(listen), parse.GetValue(sink), parse.GetValue(port), parse.GetValue(maildir));
                 if (parse.GetValue(http) is { } endpoint)
                     options = options with { Http = CollectorOptions.ParseHttp(endpoint, "--http") };
                 if (parse.GetValue(feed) is { } feedFile)
                     options = options with { Feed = FeedOptions.Load(feedFile.FullName) };
-                options = options.CheckCluster(parse.GetValue(config)?.FullName ?? "command line");
+                return options.CheckCluster(parse.GetValue(config)?.FullName ?? "command line");
+            }
+
+            CollectorOptions options;
+            try
+            {
+                options = Load();
             }
             catch (ConfigException ex)
             {
                 await Console.Error.WriteLineAsync($"smtp-collector: {ex.Message}");
                 return 2;
             }
-            return await Hosting.CollectorHost.RunAsync(options, cancellation);
+            return await Hosting.CollectorHost.RunAsync(options, Load, cancellation);
         });
         return command;
     }
@@ -61,6 +67,13 @@ public static class LmtpCommand
             config.Archive = $"maildir:{maildir}";
         if (sink is not null)
             config.Sink = sink;
-        return CollectorOptions.From(config, file?.FullName ?? "command line");
+        try
+        {
+            return CollectorOptions.From(config, file?.FullName ?? "command line");
+        }
+        catch (ConfigException ex) when (file is not null)
+        {
+            throw ConfigLoader.Located(ex, file.FullName);
+        }
     }
 }

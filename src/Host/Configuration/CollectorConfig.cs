@@ -15,6 +15,9 @@ public sealed class CollectorConfig
     /// <summary><c>text</c> (one line per event) or <c>json</c> (one compact JSON object per line).</summary>
     public string LogFormat { get; set; } = "text";
 
+    /// <summary><c>debug</c>, <c>information</c>, <c>warning</c> or <c>error</c>: the least severe event logged. Re-read on SIGHUP.</summary>
+    public string LogLevel { get; set; } = "information";
+
     /// <summary>The status page warns when no message has arrived for this long.</summary>
     public double SilenceWarningMinutes { get; set; } = 60;
 

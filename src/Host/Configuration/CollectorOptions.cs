@@ -1,6 +1,7 @@
 using System.Net;
 using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Protocol.Lmtp;
+using Serilog.Events;
 
 namespace SmtpCollector.Host.Configuration;
 
@@ -43,6 +44,12 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
     public TimeSpan SilenceWarning { get; init; } = TimeSpan.FromHours(1);
 
     public bool JsonLogs { get; init; }
+
+    /// <summary>The least severe event logged (<c>log_level</c>); changed by a reload.</summary>
+    public LogEventLevel LogLevel { get; init; } = LogEventLevel.Information;
+
+    /// <summary>How long a domain removed from the trap domains (file or configuration) is still accepted.</summary>
+    public TimeSpan DomainsGrace { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Archive every message in this Maildir as well (<c>archive</c>, <c>--maildir</c>).</summary>
     public ArchiveOptions? Archive { get; init; }
@@ -108,6 +115,8 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
                 "json" => true,
                 _ => throw new ConfigException($"{source}: log_format must be text or json, is '{config.LogFormat}'"),
             },
+            LogLevel = ParseLogLevel(config.LogLevel, source),
+            DomainsGrace = SecondsOrZero(config.DomainsGraceSeconds, "domains_grace_seconds", source),
             SilenceWarning = config.SilenceWarningMinutes > 0 && config.SilenceWarningMinutes <= 525_600
                 ? TimeSpan.FromMinutes(config.SilenceWarningMinutes)
                 : throw new ConfigException($"{source}: silence_warning_minutes must be between 0 and 525600, is {config.SilenceWarningMinutes}"),
@@ -129,6 +138,15 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
             throw new ConfigException($"{source}: domains_file: cannot read {path}: {ex.Message}");
         }
     }
+
+    public static LogEventLevel ParseLogLevel(string value, string source) => value.ToLowerInvariant() switch
+    {
+        "debug" => LogEventLevel.Debug,
+        "information" or "info" => LogEventLevel.Information,
+        "warning" or "warn" => LogEventLevel.Warning,
+        "error" => LogEventLevel.Error,
+        _ => throw new ConfigException($"{source}: log_level must be debug, information, warning or error, is '{value}'"),
+    };
 
     public static (string Host, int Port) ParseListen(string listen, string source)
     {

@@ -36,15 +36,7 @@ public static class ConfigLoader
 
     public static T Parse<T>(string text, string source) where T : class, new()
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigException($"{source}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.Message}");
-        }
+        var stream = YamlText.Load(text, source);
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
             return new T();
@@ -69,6 +61,37 @@ public static class ConfigLoader
             var key = KeyAt(root, ex.Start.Line);
             var cause = ex.InnerException?.Message ?? ex.Message;
             throw new ConfigException($"{source}:{ex.Start.Line}:{ex.Start.Column}: invalid value{(key is null ? "" : $" for '{key}'")}: {cause}");
+        }
+    }
+
+    /// <summary>
+    /// A problem found after parsing (a value out of range, a path that cannot be read), pointed at its key's line and
+    /// column as a parse error is: "FILE: KEY ..." becomes "FILE:LINE:COLUMN: KEY ...". Only when the key is in the file
+    /// with the value the message quotes, so that a value from the command line is not blamed on the file.
+    /// </summary>
+    public static ConfigException Located(ConfigException problem, string path)
+    {
+        var prefix = path + ": ";
+        if (!problem.Message.StartsWith(prefix, StringComparison.Ordinal))
+            return problem;
+        var rest = problem.Message[prefix.Length..];
+        var key = new string(rest.TakeWhile(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_').ToArray());
+        if (key.Length == 0)
+            return problem;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(File.ReadAllText(path)));
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+                return problem;
+            var (name, value) = root.Children.FirstOrDefault(pair => (pair.Key as YamlScalarNode)?.Value == key);
+            if (name is null || (value is YamlScalarNode { Value: { } text } && !rest.Contains(text, StringComparison.Ordinal)))
+                return problem;
+            return new ConfigException($"{path}:{name.Start.Line}:{name.Start.Column}: {rest}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or YamlException or InvalidOperationException)
+        {
+            return problem;
         }
     }
 

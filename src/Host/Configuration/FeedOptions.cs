@@ -6,7 +6,18 @@ namespace SmtpCollector.Host.Configuration;
 
 public static class FeedOptions
 {
-    public static HpfeedsSettings Load(string path) => From(ConfigLoader.Load<FeedConfig>(path), path);
+    public static HpfeedsSettings Load(string path)
+    {
+        var config = ConfigLoader.Load<FeedConfig>(path);
+        try
+        {
+            return From(config, path);
+        }
+        catch (ConfigException ex)
+        {
+            throw ConfigLoader.Located(ex, path);
+        }
+    }
 
     public static HpfeedsSettings From(FeedConfig config, string source)
     {
@@ -19,9 +30,9 @@ public static class FeedOptions
         if (config.Channels.Count == 0 || config.Channels.Any(c => c.Length == 0))
             throw new ConfigException($"{source}: channels must list at least one channel name");
         if (config.Window < 1)
-            throw new ConfigException($"{source}: window must be at least 1");
+            throw new ConfigException($"{source}: window must be at least 1, is {config.Window}");
         if (config.MinBackoffSeconds <= 0 || config.MaxBackoffSeconds < config.MinBackoffSeconds)
-            throw new ConfigException($"{source}: min_backoff_seconds must be above 0 and at most max_backoff_seconds");
+            throw new ConfigException($"{source}: min_backoff_seconds must be above 0 and at most max_backoff_seconds, is {config.MinBackoffSeconds}");
 
         return new HpfeedsSettings
         {
@@ -42,7 +53,7 @@ public static class FeedOptions
                 _ => throw new ConfigException($"{source}: format '{config.Format}' is not json or raw"),
             },
             Envelope = config.Envelope,
-            MaxPayloadBytesSetting = config.MaxPayloadBytes is { } max and < 1 ? throw new ConfigException($"{source}: max_payload_bytes must be positive") : config.MaxPayloadBytes,
+            MaxPayloadBytesSetting = config.MaxPayloadBytes is { } max and < 1 ? throw new ConfigException($"{source}: max_payload_bytes must be positive, is {max}") : config.MaxPayloadBytes,
             Oversize = config.Oversize switch
             {
                 "spool" => OversizePolicy.Spool,
@@ -53,8 +64,8 @@ public static class FeedOptions
             Window = config.Window,
             MinBackoff = TimeSpan.FromSeconds(config.MinBackoffSeconds),
             MaxBackoff = TimeSpan.FromSeconds(config.MaxBackoffSeconds),
-            AuthSettle = config.AuthSettleSeconds is >= 0 and <= 60 ? TimeSpan.FromSeconds(config.AuthSettleSeconds) : throw new ConfigException($"{source}: auth_settle_seconds must be between 0 and 60"),
-            BrokerTimeout = config.BrokerTimeoutSeconds is > 0 and <= 3600 ? TimeSpan.FromSeconds(config.BrokerTimeoutSeconds) : throw new ConfigException($"{source}: broker_timeout_seconds must be between 0 and 3600"),
+            AuthSettle = config.AuthSettleSeconds is >= 0 and <= 60 ? TimeSpan.FromSeconds(config.AuthSettleSeconds) : throw new ConfigException($"{source}: auth_settle_seconds must be between 0 and 60, is {config.AuthSettleSeconds}"),
+            BrokerTimeout = config.BrokerTimeoutSeconds is > 0 and <= 3600 ? TimeSpan.FromSeconds(config.BrokerTimeoutSeconds) : throw new ConfigException($"{source}: broker_timeout_seconds must be between 0 and 3600, is {config.BrokerTimeoutSeconds}"),
         };
     }
 

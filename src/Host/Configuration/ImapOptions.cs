@@ -8,4 +8,7 @@ public sealed record ImapOptions(IReadOnlyList<MailboxSettings> Mailboxes, ImapR
 {
     /// <summary>Publish to this broker instead of the local sink (<c>-f</c>).</summary>
     public HpfeedsSettings? Feed { get; init; }
+
+    /// <summary>Archive every message in this Maildir as well (<c>--archive</c>); a message is stored only when both have it.</summary>
+    public ArchiveOptions? Archive { get; init; }
 }

@@ -39,15 +39,7 @@ public static class MailboxConfigLoader
     /// <param name="baseDirectory">Relative ca_file, password_file and token_file paths are taken from here (the file's folder).</param>
     public static IReadOnlyList<MailboxSettings> Parse(string text, string source, string baseDirectory)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigException($"{source}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.Message}");
-        }
+        var stream = YamlText.Load(text, source);
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlSequenceNode list || list.Children.Count == 0)
             throw new ConfigException($"{source}:1:1: the mailbox file must be a YAML list with at least one mailbox (- username: ..., host: ...)");
 

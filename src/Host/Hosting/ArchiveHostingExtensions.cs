@@ -16,14 +16,16 @@ public static class ArchiveHostingExtensions
     /// The main sink (the hpfeeds publisher, or else the local store) and the Maildir archive under one
     /// <see cref="AllSinksActor"/>, registered as <see cref="MessageSink"/>: a message is stored only when both have it.
     /// </summary>
-    public static AkkaConfigurationBuilder WithArchivedSink(this AkkaConfigurationBuilder builder, ArchiveOptions archive, CollectorOptions options,
-        CollectorMetrics? metrics = null) =>
+    /// <param name="feed">The broker to publish to, or null for the local <paramref name="sink"/>.</param>
+    /// <param name="availability">Set by the publisher to whether its broker link is up: MAIL gets 451 4.4.3 while it is down.</param>
+    public static AkkaConfigurationBuilder WithArchivedSink(this AkkaConfigurationBuilder builder, ArchiveOptions archive, HpfeedsSettings? feed,
+        SinkOptions sink, CollectorMetrics? metrics = null, PublishingAvailability? availability = null) =>
         builder.WithActors((system, registry, _) =>
         {
-            var main = options.Feed is { } feed
-                ? system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics, options.Lmtp.Publishing), "hpfeeds-publisher")
-                : system.ActorOf(StoreSinkActor.Props(StoreSinkHostingExtensions.Store(options.Sink)), "store-sink");
-            if (options.Feed is not null)
+            var main = feed is not null
+                ? system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics, availability), "hpfeeds-publisher")
+                : system.ActorOf(StoreSinkActor.Props(StoreSinkHostingExtensions.Store(sink)), "store-sink");
+            if (feed is not null)
                 registry.Register<Publisher>(main);
             var store = new MaildirStore(archive.Directory);
             try
@@ -33,9 +35,11 @@ public static class ArchiveHostingExtensions
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Not fatal: every message gets 451 4.3.0 (and stays in Postfix's queue) until the folder can be written.
-                system.Log.Error(ex, "archive {0} cannot be written: every message gets 451 4.3.0 until it can", store.Description);
+                // Under the archive's category (SmtpCollector.Archive), not the actor system's.
+                Logging.GetLogger(system, typeof(MaildirStore)).Warning("archive {0} cannot be written ({1}): every message gets 451 4.3.0 until it can",
+                    store.Description, ex.Message);
             }
-            var archiveSink = system.ActorOf(StoreSinkActor.Props(store), "archive-sink");
+            var archiveSink = system.ActorOf(StoreSinkActor.Props(store, metrics is null ? null : metrics.Archived), "archive-sink");
             if (archive.Retention.MaxAge is not null || archive.Retention.MaxBytes is not null)
                 system.ActorOf(ArchiveRetentionActor.Props(store.Directory, archive.Retention), "archive-retention");
             registry.Register<MessageSink>(system.ActorOf(AllSinksActor.Props([main, archiveSink]), "all-sinks"));

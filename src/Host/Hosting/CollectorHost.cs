@@ -10,7 +10,7 @@ using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Host.Configuration;
 using SmtpCollector.Protocol.Payload;
-using LogLevel = Akka.Event.LogLevel;
+using Serilog.Core;
 
 namespace SmtpCollector.Host.Hosting;
 
@@ -18,11 +18,13 @@ public static class CollectorHost
 {
     private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics) =>
         options is { Cluster: { } cluster, Feed: { } clustered } ? builder.WithClusterNode(cluster).WithClusteredPublisher(clustered, metrics, options.Lmtp.Publishing!)
-        : options.Archive is { } archive ? builder.WithArchivedSink(archive, options, metrics)
+        : options.Archive is { } archive ? builder.WithArchivedSink(archive, options.Feed, options.Sink, metrics, options.Lmtp.Publishing)
         : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics, options.Lmtp.Publishing) : builder.WithStoreSink(options.Sink);
 
-    public static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellation)
+    /// <param name="reload">Reads the configuration again, as at the start; called on SIGHUP (<see cref="ConfigReload"/>).</param>
+    public static async Task<int> RunAsync(CollectorOptions options, Func<CollectorOptions> reload, CancellationToken cancellation)
     {
+        var level = new LoggingLevelSwitch(options.LogLevel);
         using var metrics = new CollectorMetrics(options.Feed is null ? options.Sink.Kind.ToString().ToLowerInvariant() : "hpfeeds");
         var activity = new TrapActivity();
         var budget = new InFlightBudget(options.Lmtp.MaxInFlightBytes);
@@ -31,9 +33,11 @@ public static class CollectorHost
         IHostApplicationBuilder builder = web ?? (IHostApplicationBuilder)Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         // Where nothing can publish, MAIL is refused before any body is sent (not with a local store, which is always there).
         var publishing = options.Feed is null ? null : new PublishingAvailability();
-        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity, Publishing = publishing } }, metrics, budget);
+        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity, Publishing = publishing } }, metrics, budget, level);
         using var host = web is null ? ((HostApplicationBuilder)builder).Build()
-            : MapEndpoints(web.Build(), () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window));
+            : MapEndpoints(web.Build(), StatusSource(options, activity, metrics, budget));
+        using var reloads = new ConfigReload(options, reload, level, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
+        reloads.Listen();
         await host.StartAsync(cancellation);
         metrics.StartSeries();
 
@@ -47,8 +51,16 @@ public static class CollectorHost
             return 1;
         }
 
+        reloads.Started(host.Services.GetRequiredService<ActorSystem>(), registry);
         await host.WaitForShutdownAsync(cancellation);
         return 0;
+    }
+
+    private static Func<StatusReport> StatusSource(CollectorOptions options, TrapActivity activity, CollectorMetrics metrics, InFlightBudget budget)
+    {
+        var archive = options.Archive is { } a ? new DirectorySize(a.Directory) : null;
+        var spool = options.Feed is { } feed ? new DirectorySize(feed.SpoolDirectory) : null;
+        return () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window, archive, spool);
     }
 
     private static WebApplication MapEndpoints(WebApplication app, Func<StatusReport> status)
@@ -57,9 +69,9 @@ public static class CollectorHost
         return app;
     }
 
-    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget)
+    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget, LoggingLevelSwitch level)
     {
-        builder.Logging.AddCollectorConsole(options.JsonLogs);
+        builder.Logging.AddCollectorConsole(options.JsonLogs, level);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
         builder.Services.AddAkka(options.Cluster?.SystemName ?? "smtp-collector", akka => akka
@@ -67,9 +79,9 @@ public static class CollectorHost
             .WithActorProviderLogged()
             .ConfigureLoggers(loggers =>
             {
-                loggers.LogLevel = LogLevel.InfoLevel;
+                loggers.LogLevel = ConfigReload.AkkaLevel(options.LogLevel);
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<ComponentLogger>();
             })
             .WithActorSystemLivenessCheck()
             .WithMessageSink(options, metrics)

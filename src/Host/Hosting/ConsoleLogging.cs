@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using Serilog.Core;
+using Serilog.Events;
 using Serilog.Formatting.Compact;
 
 namespace SmtpCollector.Host.Hosting;
@@ -15,9 +17,12 @@ public static class ConsoleLogging
     /// </summary>
     /// <param name="json">One compact JSON object per line (Serilog's CLEF: <c>@t</c>, <c>@m</c>, <c>@l</c>, and every
     /// field of the message as a property) instead of text, for log shippers.</param>
-    public static ILoggingBuilder AddCollectorConsole(this ILoggingBuilder logging, bool json = false)
+    /// <param name="level">The least severe event written, changed while running by a reload (SIGHUP); information when none.
+    /// Microsoft.Extensions.Logging passes every level on, so that this switch alone decides.</param>
+    public static ILoggingBuilder AddCollectorConsole(this ILoggingBuilder logging, bool json = false, LoggingLevelSwitch? level = null)
     {
-        var configuration = new LoggerConfiguration().MinimumLevel.Information();
+        var configuration = new LoggerConfiguration().MinimumLevel.ControlledBy(level ?? new LoggingLevelSwitch(LogEventLevel.Information));
+        logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
         var logger = (json
                 ? configuration.WriteTo.Console(new RenderedCompactJsonFormatter())
                 : configuration.WriteTo.Console(

@@ -25,9 +25,11 @@ public static class ImapCollectorHost
                 {
                     loggers.LogLevel = LogLevel.InfoLevel;
                     loggers.ClearLoggers();
-                    loggers.AddLoggerFactory();
+                    loggers.AddLogger<ComponentLogger>();
                 });
-            if (options.Feed is { } feed)
+            if (options.Archive is { } archive)
+                akka.WithArchivedSink(archive, options.Feed, options.Sink);
+            else if (options.Feed is { } feed)
                 akka.WithHpfeedsPublisher(feed);
             else
                 akka.WithStoreSink(options.Sink);

@@ -27,8 +27,8 @@ public static class LmtpHostingExtensions
                 var listener = system.ActorOf(LmtpListenerActor.Props(settings, sink, budget, messageLog), "lmtp-listener");
                 registry.Register<LmtpListener>(listener);
                 if (domainsFile is not null)
-                    system.ActorOf(TrapDomainsFileActor.Props(domainsFile.Path, domainsFile.FixedDomains, domainsFile.InitialText, domainsFile.PollInterval,
-                        domainsFile.Grace, listener), "trap-domains-file");
+                    registry.Register<TrapDomainsFile>(system.ActorOf(TrapDomainsFileActor.Props(domainsFile.Path, domainsFile.FixedDomains, domainsFile.InitialText,
+                        domainsFile.PollInterval, domainsFile.Grace, listener), "trap-domains-file"));
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "lmtp-drain", async () =>
                 {
                     await listener.Ask<ListenerStopped>(new StopListening(), phaseTimeout);

@@ -33,6 +33,8 @@ public static class StatusPage
         Card(page, "Stored (250) / deferred (4xx) / refused (5xx)", $"{report.Stored} / {report.Deferred} / {report.Refused}");
         Card(page, "Memory in flight", $"{Mb(report.InFlightBytes)} of {Mb(report.InFlightLimit)}");
         Broker(page, report.Broker);
+        Store(page, "Archive", "archive", report.Archive);
+        Store(page, "Oversize spool", "spool", report.Spool);
         page.Append("</div>");
         Recent(page, report.Recent);
         Top(page, "Top recipient domains today", report.TopRecipientDomains);
@@ -60,6 +62,15 @@ public static class StatusPage
         var state = broker.Connected ? "connected" : "DOWN";
         var error = broker.LastError is { } e ? $"<br><span class=\"muted\">last error: {Html.Encode(e)}</span>" : "";
         page.Append(CultureInfo.InvariantCulture, $"<div class=\"card\"><h2>Broker {Html.Encode(broker.Broker)}</h2><div class=\"big\">{state}</div>since {Time(broker.Since)}; window {broker.Window} in use{error}</div>");
+    }
+
+    private static void Store(StringBuilder page, string title, string id, LocalStore? store)
+    {
+        if (store is null)
+            return;
+        var onDisk = store.BytesOnDisk is { } bytes ? $"{Mb(bytes)} on disk, {store.FilesOnDisk:N0} files" : "size being measured";
+        page.Append(CultureInfo.InvariantCulture, $"<div class=\"card\" id=\"{id}\"><h2>{Html.Encode(title)} {Html.Encode(store.Directory)}</h2><div class=\"big\">{Html.Encode(onDisk)}</div>")
+            .Append(CultureInfo.InvariantCulture, $"{store.MessagesSinceStart:N0} messages, {Mb(store.BytesSinceStart)} written since the start</div>");
     }
 
     private static void Card(StringBuilder page, string title, string value) =>

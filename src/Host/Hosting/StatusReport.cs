@@ -24,9 +24,14 @@ public sealed record StatusReport(
     int? Window,
     IReadOnlyList<MessageSeen> Recent,
     IReadOnlyList<KeyValuePair<string, int>> TopRecipientDomains,
-    IReadOnlyList<KeyValuePair<string, int>> TopClientAddresses)
+    IReadOnlyList<KeyValuePair<string, int>> TopClientAddresses,
+    LocalStore? Archive,
+    LocalStore? Spool)
 {
-    public static StatusReport From(TrapActivity activity, CollectorMetrics metrics, InFlightBudget budget, TimeSpan silenceWarning, int? window)
+    /// <param name="archive">The Maildir archive, when there is one.</param>
+    /// <param name="spool">The oversize spool, when messages are published (and so may be spooled).</param>
+    public static StatusReport From(TrapActivity activity, CollectorMetrics metrics, InFlightBudget budget, TimeSpan silenceWarning, int? window,
+        DirectorySize? archive = null, DirectorySize? spool = null)
     {
         var seen = activity.Snapshot();
         var quietSince = seen.LastMessage ?? seen.Started;
@@ -34,6 +39,21 @@ public sealed record StatusReport(
         return new StatusReport(seen.Now, seen.Started, silenceWarning.TotalMinutes, since > silenceWarning, seen.LastMessage,
             seen.LastMessage is null ? null : Math.Round(since.TotalSeconds, 1), seen.LastMinute, seen.LastHour, seen.LastDay,
             seen.Stored, seen.Deferred, seen.Refused, budget.Used, budget.Capacity, metrics.Broker, window,
-            seen.Recent, seen.TopDomains, seen.TopClients);
+            seen.Recent, seen.TopDomains, seen.TopClients,
+            archive is null ? null : LocalStore.From(archive, metrics.ArchivedSinceStart),
+            spool is null ? null : LocalStore.From(spool, metrics.SpooledSinceStart));
+    }
+}
+
+/// <summary>
+/// A directory the collector writes messages to (the archive, the oversize spool): what was written since the start, and
+/// what is on disk (measured every <see cref="DirectorySize.MaxAge"/> at most; null until first measured).
+/// </summary>
+public sealed record LocalStore(string Directory, long MessagesSinceStart, long BytesSinceStart, long? FilesOnDisk, long? BytesOnDisk)
+{
+    public static LocalStore From(DirectorySize size, (long Messages, long Bytes) sinceStart)
+    {
+        var usage = size.Current();
+        return new LocalStore(size.Path, sinceStart.Messages, sinceStart.Bytes, usage?.Files, usage?.Bytes);
     }
 }

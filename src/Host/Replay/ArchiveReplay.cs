@@ -53,7 +53,7 @@ public static class ArchiveReplay
             {
                 loggers.LogLevel = LogLevel.InfoLevel;
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<ComponentLogger>();
             })
             .WithHpfeedsPublisher(options.Feed));
         using var host = builder.Build();

@@ -1,7 +1,11 @@
 namespace SmtpCollector.Actors.Sinks.Archive;
 
 /// <summary>How long and how much the archive keeps; null: no limit.</summary>
-public sealed record ArchiveRetentionSettings(TimeSpan? MaxAge, long? MaxBytes, TimeSpan Interval);
+public sealed record ArchiveRetentionSettings(TimeSpan? MaxAge, long? MaxBytes, TimeSpan Interval)
+{
+    /// <summary>Keep everything.</summary>
+    public static ArchiveRetentionSettings None { get; } = new(null, null, TimeSpan.FromMinutes(1));
+}
 
 /// <summary>What one pass of retention removed.</summary>
 public sealed record RetentionPass(int Removed, long RemovedBytes, int Kept, long KeptBytes);

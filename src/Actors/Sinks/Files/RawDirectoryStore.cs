@@ -45,7 +45,7 @@ public sealed class RawDirectoryStore : IMessageStore
 
     public void Commit()
     {
-        DirectorySync.Sync(_directory);
+        DiskSync.Directory(_directory);
         _written.Clear();
     }
 

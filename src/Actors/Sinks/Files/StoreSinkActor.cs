@@ -15,13 +15,15 @@ namespace SmtpCollector.Actors.Sinks.Files;
 public sealed class StoreSinkActor : ReceiveActor
 {
     private readonly IMessageStore _store;
+    private readonly Action<long>? _stored;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private List<Pending> _waiting = [];
     private bool _writing;
 
-    public StoreSinkActor(IMessageStore store)
+    public StoreSinkActor(IMessageStore store, Action<long>? stored)
     {
         _store = store;
+        _stored = stored;
         Receive<StoreMessage>(store =>
         {
             _waiting.Add(new Pending(store, Sender));
@@ -32,7 +34,8 @@ public sealed class StoreSinkActor : ReceiveActor
         Receive<BatchFailed>(OnFailed);
     }
 
-    public static Props Props(IMessageStore store) => Akka.Actor.Props.Create(() => new StoreSinkActor(store));
+    /// <param name="stored">Told each stored message's size, once it is safe (on this actor's thread): where it is counted.</param>
+    public static Props Props(IMessageStore store, Action<long>? stored = null) => Akka.Actor.Props.Create(() => new StoreSinkActor(store, stored));
 
     protected override void PreStart() => _log.Info("storing messages in {0}", _store.Description);
 
@@ -72,6 +75,7 @@ public sealed class StoreSinkActor : ReceiveActor
     {
         foreach (var pending in written.Batch)
         {
+            _stored?.Invoke(pending.Request.Message.Body.Length);
             pending.Request.Message.Body.Release();
             pending.ReplyTo.Tell(new MessageStored(pending.Request.Message));
         }

@@ -10,8 +10,9 @@ namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 /// <summary>
 /// One connection to the broker: connect, read INFO, AUTH, subscribe the confirmation channel, then write batches one
 /// write at a time. Any failure (refused, closed, an ERROR frame, a malformed frame, no progress within
-/// <see cref="HpfeedsSettings.BrokerTimeout"/>) is thrown, so that its backoff
-/// supervisor starts a new connection after a growing pause; the publisher learns of it from <see cref="BrokerLost"/>.
+/// <see cref="HpfeedsSettings.BrokerTimeout"/>) stops it, so that its backoff supervisor starts a new connection after
+/// a growing pause; the publisher learns of it from <see cref="BrokerLost"/>. A failure is not thrown: it is an
+/// expected event of a network service, and a thrown one would be logged by the supervisor as an error with a stack trace.
 /// In confirm mode, after a batch is written a marker goes to the confirmation channel; the broker handles frames in
 /// order, so its echo confirms every batch written before it.
 /// </summary>
@@ -32,6 +33,7 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
     private long _markerSent = -1;
     private long _confirmedUpTo = -1;
     private string _lostReason = "stopped";
+    private bool _failed;
 
     public HpfeedsConnectionActor(HpfeedsSettings settings, IActorRef publisher)
     {
@@ -87,7 +89,8 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
             if (_settings.Confirm)
                 FrameEncoder.Write(hello, new SubscribeFrame(_settings.Ident, _settings.ConfirmChannel));
             Write(new ReadOnlySequence<byte>(hello.WrittenMemory));
-            _log.Info("connected to {0} ({1})", _settings, info.BrokerName);
+            // The operator's line comes from the publisher, once the connection takes messages.
+            _log.Debug("connected to {0} ({1})", _settings, info.BrokerName);
             Timers.StartSingleTimer("stable", Stable.Instance, _settings.StableAfter);
             Become(Ready);
             // With confirmation, every message waits for a marker that only an authenticated identity gets back.
@@ -186,8 +189,9 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
     {
         if (frame is ErrorFrame error)
         {
-            // Logged once here; the restart that follows waits out the backoff, so an auth error never loops tightly.
-            _log.Warning("broker {0}:{1} sent ERROR: {2}", _settings.Host, _settings.Port, error.Message);
+            // The publisher logs the failure with this reason; the restart that follows waits out the backoff, so an auth
+            // error never loops tightly.
+            _log.Debug("broker {0}:{1} sent ERROR: {2}", _settings.Host, _settings.Port, error.Message);
             Fail($"broker error: {error.Message}");
             return;
         }
@@ -198,8 +202,11 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
 
     private void Fail(string reason)
     {
+        if (_failed)
+            return;
+        _failed = true;
         _lostReason = reason;
-        throw new BrokerFailureException(reason);
+        Context.Stop(Self);
     }
 
     /// <summary>Reads and decodes frames until the stream ends; touches nothing but its own decoder and buffer.</summary>
@@ -243,19 +250,21 @@ public sealed class HpfeedsConnectionActor : ReceiveActor, IWithTimers
         return true;
     }
 
+    // The reading task and a write in progress report to the connection after it has stopped (a failure stops it, and
+    // the stop ends them): expected, so not logged as dead letters.
     private const string InfoTimerKey = "info";
     private const string WriteTimerKey = "write";
     private const string ConfirmTimerKey = "confirm";
 
     private sealed record Opened(Stream Stream);
 
-    private sealed record Stalled(string What);
+    private sealed record Stalled(string What) : IDeadLetterSuppression;
 
-    private sealed record FrameReceived(Frame Frame);
+    private sealed record FrameReceived(Frame Frame) : IDeadLetterSuppression;
 
-    private sealed record ReadEnded(string Reason);
+    private sealed record ReadEnded(string Reason) : IDeadLetterSuppression;
 
-    private sealed record Written(long Sequence);
+    private sealed record Written(long Sequence) : IDeadLetterSuppression;
 
     private sealed record AuthSettled
     {

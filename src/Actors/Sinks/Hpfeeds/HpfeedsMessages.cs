@@ -5,8 +5,12 @@ namespace SmtpCollector.Actors.Sinks.Hpfeeds;
 
 // Between the publisher (the sink the sessions talk to) and its current broker connection.
 
-/// <summary>Write these PUBLISH frames (one per channel, for one message) in one write; answered with <see cref="BatchWritten"/>.</summary>
-public sealed record WriteBatch(long Sequence, ReadOnlySequence<byte> Frames);
+/// <summary>
+/// Write these PUBLISH frames (one per channel, for one message) in one write; answered with <see cref="BatchWritten"/>.
+/// A batch sent to a connection that has just stopped is expected (the publisher learns of the stop from
+/// <see cref="BrokerLost"/> a moment later and sends the batch again): not logged as a dead letter.
+/// </summary>
+public sealed record WriteBatch(long Sequence, ReadOnlySequence<byte> Frames) : Akka.Event.IDeadLetterSuppression;
 
 /// <summary>The connection is authenticated (as far as hpfeeds tells: no ERROR came) and takes batches.</summary>
 public sealed record BrokerReady(IActorRef Connection);
@@ -25,6 +29,14 @@ public sealed record BrokerLost(IActorRef Connection, string Reason);
 /// counts as down): what the cluster sink tells the other nodes.
 /// </summary>
 public sealed record PublisherLinkChanged(IActorRef Publisher, bool Connected);
+
+// From the host.
+
+/// <summary>
+/// A reload changed the feed configuration: reconnect with these settings. Messages waiting or unconfirmed are kept and
+/// published through the new connection.
+/// </summary>
+public sealed record ReconfigurePublisher(HpfeedsSettings Settings);
 
 // Asked by anyone (tests, diagnostics).
 

@@ -25,14 +25,17 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(200);
 
-    private readonly HpfeedsSettings _settings;
+    private HpfeedsSettings _settings;
     private readonly CollectorMetrics? _metrics;
     private readonly PublishingAvailability? _availability;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkedList<Pending> _waiting = new();
     private readonly Dictionary<long, Pending> _inFlight = [];
     private IActorRef? _connection;
+    private IActorRef _supervisor = ActorRefs.Nobody;
+    private int _generation;
     private IActorRef? _spool;
+    private DateTime? _lostSince;
     private long _nextSequence;
     private long _spooled;
     private bool? _linkUp;
@@ -45,8 +48,16 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         Receive<StoreMessage>(OnStore);
         Receive<BrokerReady>(ready =>
         {
+            if (!IsCurrent(ready.Connection))
+                return;
             _connection = ready.Connection;
-            _metrics?.BrokerReconnects.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
+            _metrics?.BrokerReconnects.Add(1, new KeyValuePair<string, object?>("broker", BrokerName));
+            if (_lostSince is { } since)
+                _log.Info("broker {0} reconnected after {1:0.0} s; publishing resumes ({2} messages waiting)", BrokerName,
+                    (DateTime.UtcNow - since).TotalSeconds, _waiting.Count);
+            else
+                _log.Info("connected to {0}", _settings);
+            _lostSince = null;
             LinkChanged(true);
             Pump();
         });
@@ -61,6 +72,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
                 Confirm(confirmed.Sequence, onlyThat: false);
         });
         Receive<BrokerLost>(OnLost);
+        Receive<ReconfigurePublisher>(reconfigure => Reconfigure(reconfigure.Settings));
         Receive<Sweep>(_ => ExpireOverdue());
         Receive<GetPublisherStatus>(_ => Sender.Tell(new PublisherStatus(
             _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => p.Frames.Length), _connection is not null) { LinkUp = _linkUp }));
@@ -75,12 +87,9 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        var connection = HpfeedsConnectionActor.Props(_settings, Self);
-        var options = Backoff.OnFailure(connection, "connection", _settings.MinBackoff, _settings.MaxBackoff, randomFactor: 0.2, maxNrOfRetries: -1)
-            .WithManualReset();
-        Context.ActorOf(BackoffSupervisor.Props(options), "hpfeeds-connection");
+        StartConnection();
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
-        _metrics?.ObserveBroker($"{_settings.Host}:{_settings.Port}");
+        _metrics?.ObserveBroker(BrokerName);
         _log.Info("publishing to {0}{1}, max payload {2} bytes, oversize: {3}", _settings, _settings.Confirm ? $" with confirmation on {_settings.ConfirmChannel}" : "",
             _settings.MaxPayloadBytes, _settings.Oversize);
     }
@@ -92,6 +101,59 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         _waiting.Clear();
         _inFlight.Clear();
         base.PostStop();
+    }
+
+    private string BrokerName => $"{_settings.Host}:{_settings.Port}";
+
+    /// <summary>
+    /// The broker connection under its backoff supervisor. A broker failure is an expected event of a network service: the
+    /// connection stops itself, the supervisor starts the next one after the backoff, and the publisher logs it once, in
+    /// its own words (<see cref="OnLost"/>). An exception in the connection is a bug: the supervisor's strategy logs it with
+    /// its stack trace and stops the connection, which is then started again after the backoff too.
+    /// </summary>
+    private void StartConnection()
+    {
+        var connection = HpfeedsConnectionActor.Props(_settings, Self);
+        var options = Backoff.OnStop(connection, "connection", _settings.MinBackoff, _settings.MaxBackoff, randomFactor: 0.2, maxNrOfRetries: -1)
+            .WithManualReset()
+            .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop));
+        // A new name for each configuration: the previous supervisor may still be stopping when the next one starts.
+        _supervisor = Context.ActorOf(BackoffSupervisor.Props(options), _generation == 0 ? "hpfeeds-connection" : $"hpfeeds-connection-{_generation}");
+        _generation++;
+    }
+
+    /// <summary>From a connection of the current configuration, not one that a reload is retiring.</summary>
+    private bool IsCurrent(IActorRef connection) => connection.Path.Parent.Equals(_supervisor.Path);
+
+    /// <summary>
+    /// A reload changed the feed configuration: the current connection is retired and one with the new settings started.
+    /// Nothing is lost: what the old connection had not confirmed goes first to the new one, then what was waiting, each
+    /// encoded again (identity and channels are in the frames). The sessions keep waiting for their answer meanwhile.
+    /// </summary>
+    private void Reconfigure(HpfeedsSettings settings)
+    {
+        // The spool child writes where it was made; it is not swapped under messages it may be writing.
+        _settings = _spool is null ? settings : settings with { SpoolDirectory = _settings.SpoolDirectory };
+        Context.Stop(_supervisor);
+        _connection = null;
+        _lostSince = null;
+        foreach (var answered in _inFlight.Values.Where(p => p.Answered))
+            answered.Body.Release();
+        var again = _inFlight.Where(p => !p.Value.Answered).OrderBy(p => p.Key).Select(p => p.Value).Concat(_waiting).ToList();
+        _inFlight.Clear();
+        _waiting.Clear();
+        foreach (var pending in again)
+        {
+            var (frames, payloadBytes) = Frames(pending.Message);
+            if (payloadBytes > _settings.MaxPayloadBytes)
+                Dropped(pending, "over max_payload_bytes of the reloaded feed configuration");
+            else
+                _waiting.AddLast(pending with { Frames = frames });
+        }
+        _metrics?.ObserveBroker(BrokerName);
+        _metrics?.BrokerState(false, 0);
+        StartConnection();
+        _log.Debug("feed configuration replaced: {0}, {1} messages waiting for the new connection", _settings, _waiting.Count);
     }
 
     private void OnStore(StoreMessage store)
@@ -155,7 +217,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             Sender.Tell(new MessageNotStored(store.Message, NotStoredReason.TooLarge, "payload over max_payload_bytes"));
             return;
         }
-        _spool ??= Context.ActorOf(StoreSinkActor.Props(new RawDirectoryStore(_settings.SpoolDirectory)), "oversize-spool");
+        _spool ??= Context.ActorOf(StoreSinkActor.Props(new RawDirectoryStore(_settings.SpoolDirectory), _metrics is null ? null : _metrics.Spooled), "oversize-spool");
         _spooled++;
         _log.Warning("message {0}: payload of {1} bytes is over max_payload_bytes ({2}): spooled to {3} ({4} so far)",
             sha256, payloadBytes, _settings.MaxPayloadBytes, _settings.SpoolDirectory, _spooled);
@@ -197,8 +259,9 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 
     private void OnLost(BrokerLost lost)
     {
-        if (!lost.Connection.Equals(_connection) && _connection is not null)
+        if (!IsCurrent(lost.Connection) || (!lost.Connection.Equals(_connection) && _connection is not null))
             return;
+        var wasConnected = _connection is not null;
         _connection = null;
         LinkChanged(false);
         _metrics?.BrokerErrors.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
@@ -206,8 +269,14 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         _metrics?.BrokerFailed(lost.Reason);
         // Back to the front, in their order: at least once, never lost. Those already answered 451 are Postfix's to retry.
         var unconfirmed = _inFlight.Where(p => !p.Value.Answered).OrderByDescending(p => p.Key).Select(p => p.Value).ToList();
-        if (unconfirmed.Count > 0)
-            _log.Warning("broker connection lost ({0}) with {1} messages unconfirmed: they are sent again on the next connection", lost.Reason, unconfirmed.Count);
+        // One line per outage, not one per failed attempt: a broker down for an hour is retried hundreds of times.
+        if (wasConnected || _lostSince is null)
+            _log.Warning("broker {0} {1}: {2}; reconnecting with backoff ({3}){4}", BrokerName, wasConnected ? "connection lost" : "not reachable", lost.Reason,
+                FormattableString.Invariant($"{_settings.MinBackoff.TotalSeconds:0.0#} s to {_settings.MaxBackoff.TotalSeconds:0.#} s"),
+                unconfirmed.Count > 0 ? $", {unconfirmed.Count} unconfirmed messages will be sent again" : "");
+        else
+            _log.Debug("broker {0} still not reachable: {1}", BrokerName, lost.Reason);
+        _lostSince ??= DateTime.UtcNow;
         foreach (var pending in unconfirmed)
             _waiting.AddFirst(pending);
         foreach (var answered in _inFlight.Values.Where(p => p.Answered))

@@ -43,6 +43,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
     private string? _subject;
     private bool _readingMessage;
     private bool _inputEnded;
+    private bool _reportedUnfinished;
     private bool _draining;
     private bool _underStress;
     private bool _closed;
@@ -111,6 +112,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
                     RestartIdleTimer();
                 break;
             case ConnectionClosed:
+                ReportUnfinished("was disconnected");
                 Context.Stop(Self);
                 break;
             default:
@@ -172,6 +174,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
         {
             case ConnectionWait.Input when _inputEnded:
                 // The client is done sending; whatever it left unfinished (a partial line or message) is dropped.
+                ReportUnfinished("closed the connection");
                 Close();
                 return;
             case ConnectionWait.Close:
@@ -209,6 +212,23 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
         core.ClearOutput();
         _connection.Tell(new WriteReplies(replies, _consumed, next));
         _consumed = 0;
+    }
+
+    /// <summary>
+    /// The client went away with a message, a transaction or a command unfinished: one WARN line, no stack trace. Postfix,
+    /// the only client, does so when it gives up on a delivery, and sends again what it got no 250 for.
+    /// </summary>
+    private void ReportUnfinished(string how)
+    {
+        if (_core is not { } core || _reportedUnfinished)
+            return;
+        var what = core.ReadingMessage ? $"a message ({core.Intake.Length} bytes received)"
+            : core.Session.State is LmtpState.Transaction or LmtpState.Chunking ? "a transaction"
+            : !_input.IsEmpty ? "a command" : null;
+        if (what is null)
+            return;
+        _reportedUnfinished = true;
+        _log.Warning("client {0} {1} in the middle of {2}: dropped, nothing stored for it (Postfix sends again what got no 250)", _peer, how, what);
     }
 
     private void Close()

@@ -14,7 +14,7 @@ namespace SmtpCollector.Actors.Sources.Lmtp;
 public sealed class TrapDomainsFileActor : ReceiveActor, IWithTimers
 {
     private readonly string _path;
-    private readonly IReadOnlyList<string> _fixedDomains;
+    private IReadOnlyList<string> _fixedDomains;
     private readonly IActorRef _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeSpan _interval;
@@ -36,7 +36,12 @@ public sealed class TrapDomainsFileActor : ReceiveActor, IWithTimers
         _clock = clock ?? TimeProvider.System;
         // The list the listener started with (the configuration checked it already).
         _current = new TrapDomains(fixedDomains.Concat(TrapDomains.ParseList(initialText)));
-        Receive<Poll>(_ => OnPoll());
+        Receive<Poll>(_ => Reread(reload: false));
+        Receive<ReloadTrapDomains>(reload =>
+        {
+            _fixedDomains = reload.FixedDomains;
+            Sender.Tell(Reread(reload: true));
+        });
         Receive<GraceOver>(_ => OnGraceOver());
     }
 
@@ -50,7 +55,9 @@ public sealed class TrapDomainsFileActor : ReceiveActor, IWithTimers
 
     protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, _interval);
 
-    private void OnPoll()
+    /// <param name="reload">A reload asked for it: read even when the file is unchanged (the configuration's list may have
+    /// changed), and leave the log line to the reload, which says what changed in one line.</param>
+    private TrapDomainsReloaded Reread(bool reload)
     {
         string text;
         try
@@ -59,30 +66,36 @@ public sealed class TrapDomainsFileActor : ReceiveActor, IWithTimers
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (!_unreadable)
+            if (!_unreadable && !reload)
                 _log.Warning("domains_file {0} cannot be read ({1}): keeping the trap domains as they were", _path, ex.Message);
             _unreadable = true;
-            return;
+            return new TrapDomainsReloaded([], [], $"domains_file {_path} cannot be read ({ex.Message})");
         }
 
         _unreadable = false;
-        if (text == _lastText)
-            return;
+        if (text == _lastText && !reload)
+            return new TrapDomainsReloaded([], []);
         _lastText = text;
+        var before = _current;
         try
         {
             _current = _current.Replace(_fixedDomains.Concat(TrapDomains.ParseList(text)), _grace, _clock);
         }
         catch (ArgumentException ex)
         {
-            _log.Error("domains_file {0}: {1}; keeping the trap domains as they were", _path, ex.Message);
-            return;
+            if (!reload)
+                _log.Error("domains_file {0}: {1}; keeping the trap domains as they were", _path, ex.Message);
+            return new TrapDomainsReloaded([], [], $"domains_file {_path}: {ex.Message}");
         }
         _listener.Tell(new UpdateTrapDomains(_current));
-        var leaving = _current.Leaving.Count == 0 ? ""
-            : "; no longer listed but still accepted: " + string.Join(", ", _current.Leaving.Select(l => $"{l.Domain} until {l.Until.UtcDateTime:HH:mm:ss}Z"));
-        _log.Info("trap domains reloaded from {0}: {1}{2}", _path, _current.AcceptsAll ? "none listed, every domain accepted" : string.Join(", ", _current.Domains), leaving);
+        if (!reload)
+        {
+            var leaving = _current.Leaving.Count == 0 ? ""
+                : "; no longer listed but still accepted: " + string.Join(", ", _current.Leaving.Select(l => $"{l.Domain} until {l.Until.UtcDateTime:HH:mm:ss}Z"));
+            _log.Info("trap domains reloaded from {0}: {1}{2}", _path, _current.AcceptsAll ? "none listed, every domain accepted" : string.Join(", ", _current.Domains), leaving);
+        }
         ScheduleGraceOver();
+        return new TrapDomainsReloaded(_current.Domains.Except(before.Domains).ToArray(), before.Domains.Except(_current.Domains).ToArray());
     }
 
     private void ScheduleGraceOver()
