@@ -42,6 +42,13 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Contains("taking messages from", cluster[0].Output, StringComparison.Ordinal);
         Assert.Contains("taking messages from", cluster[1].Output, StringComparison.Ordinal);
         Assert.Contains("actor provider: ClusterActorRefProvider", cluster[2].Output, StringComparison.Ordinal);
+        // Seen from outside: what crossed nodes, each way, and the peers node 2 could send to.
+        var sent = await MetricsScrape.GetAsync(cluster.HttpPorts![2], "/metrics");
+        Assert.Equal(12, MetricsScrape.Sum(sent, "smtp_collector_cluster_messages_sent_total"));
+        Assert.Equal(2, MetricsScrape.Sum(sent, "smtp_collector_cluster_peer_publishers"));
+        var taken = (await Task.WhenAll(cluster.HttpPorts.Take(2).Select(port => MetricsScrape.GetAsync(port, "/metrics"))))
+            .Sum(metrics => MetricsScrape.Sum(metrics, "smtp_collector_cluster_messages_taken_total"));
+        Assert.Equal(12, taken);
 
         // SIGTERM: the node drains its sessions, leaves (its peers see it removed, not unreachable) and exits 0.
         Assert.Equal(0, await cluster[2].TerminateAsync(TimeSpan.FromSeconds(60)));

@@ -4,6 +4,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using SmtpCollector.Actors.Sinks;
 using SmtpCollector.Actors.Sinks.Hpfeeds;
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Actors.Cluster;
@@ -28,13 +29,15 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
     private readonly Dictionary<ReceivedMessage, IActorRef> _local = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Address, Peer> _peers = [];
     private readonly Dictionary<IActorRef, IActorRef> _consumers = [];
+    private readonly ClusterMetrics _metrics;
     private IActorRef _mediator = ActorRefs.Nobody;
     private bool? _localUp;
     private int _nextPeer;
     private string _state = "";
 
-    public ClusterSinkActor(ClusterSinkSettings settings, IActorRef publisher, PublishingAvailability availability)
+    public ClusterSinkActor(ClusterSinkSettings settings, IActorRef publisher, PublishingAvailability availability, ClusterMetrics metrics)
     {
+        _metrics = metrics;
         _settings = settings;
         _publisher = publisher;
         _availability = availability;
@@ -77,8 +80,9 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ClusterSinkSettings settings, IActorRef publisher, PublishingAvailability availability) =>
-        Akka.Actor.Props.Create(() => new ClusterSinkActor(settings, publisher, availability));
+    /// <param name="metrics">What crossed nodes; written by this actor and its consumers only.</param>
+    public static Props Props(ClusterSinkSettings settings, IActorRef publisher, PublishingAvailability availability, ClusterMetrics metrics) =>
+        Akka.Actor.Props.Create(() => new ClusterSinkActor(settings, publisher, availability, metrics));
 
     protected override void PreStart()
     {
@@ -108,6 +112,7 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
         if (NextPeer() is { } peer)
         {
             peer.Link!.Forward(store);
+            _metrics.MessagesSent.Add(1);
             return;
         }
         // Nobody can take it now: the local publisher holds it until its link returns or the deadline passes.
@@ -181,7 +186,7 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
     {
         if (_consumers.ContainsKey(open.ProducerController))
             return;
-        var consumer = Context.ActorOf(LinkConsumerActor.Props(open.ProducerController, open.Link, _publisher));
+        var consumer = Context.ActorOf(LinkConsumerActor.Props(open.ProducerController, open.Link, _publisher, _metrics));
         Context.Watch(consumer);
         _consumers[open.ProducerController] = consumer;
         _log.Info("taking messages from {0} for this node's publisher", open.Link.Path.Address);
@@ -206,6 +211,7 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
     {
         var peers = _peers.Where(p => p.Value.Connected).Select(p => p.Key.ToString()).Order(StringComparer.Ordinal).ToList();
         _availability.Set(_localUp != false || peers.Count > 0);
+        _metrics.PeerPublishers(peers.Count);
         // Logged on change only: an operator sees where mail can go, and a test sees when routing has changed.
         var state = $"local link {(_localUp switch { true => "up", false => "down", null => "unknown" })}, connected peers: {peers.Count} [{string.Join(", ", peers)}]";
         if (state == _state)

@@ -4,6 +4,7 @@ using Akka.Delivery;
 using Akka.Event;
 using Akka.Util;
 using SmtpCollector.Actors.Sinks;
+using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Protocol.Payload;
 
 namespace SmtpCollector.Actors.Cluster;
@@ -19,11 +20,13 @@ public sealed class LinkConsumerActor : ReceiveActor
     private readonly IActorRef _producerController;
     private readonly IActorRef _link;
     private readonly IActorRef _publisher;
+    private readonly ClusterMetrics? _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ReceivedMessage, long> _pending = new(ReferenceEqualityComparer.Instance);
 
-    public LinkConsumerActor(IActorRef producerController, IActorRef link, IActorRef publisher)
+    public LinkConsumerActor(IActorRef producerController, IActorRef link, IActorRef publisher, ClusterMetrics? metrics)
     {
+        _metrics = metrics;
         _producerController = producerController;
         _link = link;
         _publisher = publisher;
@@ -41,8 +44,9 @@ public sealed class LinkConsumerActor : ReceiveActor
         Receive<Terminated>(_ => Context.Stop(Self));
     }
 
-    public static Props Props(IActorRef producerController, IActorRef link, IActorRef publisher) =>
-        Akka.Actor.Props.Create(() => new LinkConsumerActor(producerController, link, publisher));
+    /// <param name="metrics">Where the messages taken are counted (the cluster sink's; written only from this node's actors); none in tests.</param>
+    public static Props Props(IActorRef producerController, IActorRef link, IActorRef publisher, ClusterMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new LinkConsumerActor(producerController, link, publisher, metrics));
 
     protected override void PreStart()
     {
@@ -67,6 +71,7 @@ public sealed class LinkConsumerActor : ReceiveActor
         var message = new ReceivedMessage(MessageBody.FromBytes(remote.Body), remote.Sha256,
             new MessageEnvelope(remote.Sender, remote.Recipients, remote.Xforward, remote.LhloName, remote.Peer, remote.ReceivedAt));
         _pending[message] = remote.Id;
+        _metrics?.MessagesTaken.Add(1);
         _publisher.Tell(new StoreMessage(message, DateTime.UtcNow + remote.TimeLeft));
     }
 }

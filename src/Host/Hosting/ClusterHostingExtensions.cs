@@ -43,7 +43,10 @@ public static class ClusterHostingExtensions
         builder.WithActors((system, registry, _) =>
         {
             var publisher = system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics), "hpfeeds-publisher");
-            var sink = system.ActorOf(ClusterSinkActor.Props(new ClusterSinkSettings { LocalWindow = feed.Window }, publisher, availability), "cluster-sink");
+            var clusterMetrics = new ClusterMetrics();
+            system.RegisterOnTermination(clusterMetrics.Dispose);
+            var sink = system.ActorOf(ClusterSinkActor.Props(new ClusterSinkSettings { LocalWindow = feed.Window }, publisher, availability, clusterMetrics),
+                "cluster-sink");
             registry.Register<Publisher>(publisher);
             registry.Register<MessageSink>(sink);
         });
