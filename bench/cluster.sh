@@ -63,10 +63,12 @@ done
 
 lmtp_ports=()
 node_pids=()
-# start_cluster N DEAD: N nodes (0: no cluster section at all), node 1's broker address dead when DEAD=1.
+# start_cluster N DEAD [PLAIN]: N nodes (0: one with no cluster section at all), node 1's broker address dead when DEAD=1;
+# PLAIN=1: N independent collectors with no cluster section, to tell the cluster's cost from that of N processes.
 start_cluster() {
-    local n=$1 dead=$2 count i
+    local n=$1 dead=$2 plain=${3:-0} count i
     count=$(( n == 0 ? 1 : n ))
+    (( plain == 1 )) && n=0
     read -r -a lmtp_ports < <(free_ports "$count")
     read -r -a remoting < <(free_ports "$count")
     node_pids=()
@@ -134,6 +136,7 @@ start_cluster 0 0; run single "${lmtp_ports[0]}"; stop_all
 start_cluster 1 0; run nodes-1 "${lmtp_ports[0]}"; stop_all
 start_cluster 2 0; run nodes-2 "${lmtp_ports[@]}"; stop_all
 start_cluster 3 0; run nodes-3 "${lmtp_ports[@]}"; stop_all
+start_cluster 3 0 1; run singles-3 "${lmtp_ports[@]}"; stop_all
 start_cluster 2 1; run hop-local "${lmtp_ports[0]}"; run hop-remote "${lmtp_ports[1]}"; stop_all
 
 table="$(python3 -c '
@@ -151,7 +154,7 @@ def row(size, name, base):
 print("| size | setup | msg/s (median) | CPU per message, all nodes (us, median) | vs nodes-1 |")
 print("|---:|---|---:|---:|---:|")
 for size in (5120, 102400):
-    for name in ("single", "nodes-1", "nodes-2", "nodes-3"):
+    for name in ("single", "nodes-1", "nodes-2", "nodes-3", "singles-3"):
         row(size, name, "nodes-1")
 print()
 print("| size | setup | msg/s (median) | CPU per message, both nodes (us, median) | vs hop-local |")
