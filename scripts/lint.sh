@@ -21,7 +21,8 @@ fi
 docker-compose --env-file .env.example -f docker-compose.yml config -q
 docker-compose --env-file .env.example -f docker-compose.yml -f tests/containers/compose.test.yml config -q
 docker-compose --env-file .env.example -f docker-compose.yml --profile monitoring config -q
-echo "lint: docker-compose.yml ok (alone, with tests/containers/compose.test.yml, and with the monitoring profile)"
+docker-compose --env-file .env.example -f docker-compose.yml -f docker-compose.cluster.yml config -q
+echo "lint: docker-compose.yml ok (alone, with tests/containers/compose.test.yml, with the monitoring profile, and with docker-compose.cluster.yml)"
 
 # Shell scripts by their first line too, so an extensionless one (postfix/entrypoint) is not missed.
 scripts=()

@@ -22,8 +22,8 @@ internal sealed class BrokerConnection
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly byte[] _nonce = RandomNumberGenerator.GetBytes(InfoFrame.NonceLength);
-    private readonly FrameLimitGate _gate = new();
-    private readonly FrameDecoder _decoder = new(new HpfeedsLimits { MaxFrameBytes = BrokerLimits.MaxFrameBytes });
+    private readonly FrameLimitGate _gate;
+    private readonly FrameDecoder _decoder;
     private readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
     private readonly CancellationTokenSource _stopReading = new();
     private readonly Lock _lock = new();
@@ -36,6 +36,8 @@ internal sealed class BrokerConnection
     {
         _broker = broker;
         _options = broker.Options;
+        _gate = new FrameLimitGate(_options.MaxFrameBytes);
+        _decoder = new FrameDecoder(new HpfeedsLimits { MaxFrameBytes = _options.MaxFrameBytes });
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
     }

@@ -16,6 +16,12 @@ public sealed record BrokerOptions
     public IReadOnlyList<BrokerAccount> Accounts { get; init; } = [];
 
     /// <summary>
+    /// The largest PUBLISH (and other non-auth) frame taken: the reference broker's by default. Other brokers (the Go one)
+    /// have no such limit; a larger one lets a test publish messages over 1 MiB whole.
+    /// </summary>
+    public int MaxFrameBytes { get; init; } = BrokerLimits.MaxFrameBytes;
+
+    /// <summary>
     /// Bytes queued for one connection above which its backpressure deadline starts; it stops once the queue is back under a
     /// quarter of this. Default 50 PUBLISH frames of the largest size, the reference broker's write buffer high-water mark.
     /// </summary>

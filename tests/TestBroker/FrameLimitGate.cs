@@ -7,7 +7,7 @@ namespace SmtpCollector.TestBroker;
 /// which the decoder cannot: it has one limit for all opcodes. Everything else (short lengths, unknown opcodes, bodies) is the
 /// decoder's business. One per connection, fed the same bytes in the same order as the decoder.
 /// </summary>
-internal sealed class FrameLimitGate
+internal sealed class FrameLimitGate(int maxFrameBytes = BrokerLimits.MaxFrameBytes)
 {
     private readonly byte[] _header = new byte[FrameHeader.Size];
     private int _headerFilled;
@@ -39,7 +39,7 @@ internal sealed class FrameLimitGate
                 break;
             _headerFilled = 0;
             var header = FrameHeader.Read(_header);
-            if (header.Length > BrokerLimits.MaxFrameBytesFor(header.Opcode))
+            if (header.Length > (header.Opcode is Opcode.Info or Opcode.Auth ? BrokerLimits.MaxAuthFrameBytes : maxFrameBytes))
             {
                 overLimit = true;
                 return Math.Max(frameStart, 0);

@@ -15,7 +15,7 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly FrameDecoder _decoder = new();
+    private readonly FrameDecoder _decoder;
     private readonly TaskCompletionSource<InfoFrame> _info = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Pulse _changed = new();
     private readonly SemaphoreSlim _sending = new(1, 1);
@@ -26,8 +26,9 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
     private string? _error;
     private bool _closed;
 
-    private HpfeedsSubscriber(Socket socket, string ident, bool keepFrames)
+    private HpfeedsSubscriber(Socket socket, string ident, bool keepFrames, int maxFrameBytes)
     {
+        _decoder = new FrameDecoder(new HpfeedsLimits { MaxFrameBytes = maxFrameBytes });
         _keepFrames = keepFrames;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
@@ -64,8 +65,9 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
     }
 
     /// <param name="keepFrames">False for a drain (the benchmark): frames are counted, not kept.</param>
+    /// <param name="maxFrameBytes">The largest frame read (a broker with a larger <see cref="BrokerOptions.MaxFrameBytes"/> forwards larger ones).</param>
     public static async Task<HpfeedsSubscriber> ConnectAsync(int port, string ident, string secret, IEnumerable<string> channels,
-        bool keepFrames = true, CancellationToken cancellationToken = default)
+        bool keepFrames = true, int maxFrameBytes = BrokerLimits.MaxFrameBytes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channels);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -80,7 +82,7 @@ public sealed class HpfeedsSubscriber : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var subscriber = new HpfeedsSubscriber(socket, ident, keepFrames);
+        var subscriber = new HpfeedsSubscriber(socket, ident, keepFrames, maxFrameBytes);
         try
         {
             subscriber.Info = await subscriber._info.Task.WaitAsync(timeout.Token);

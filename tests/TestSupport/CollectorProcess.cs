@@ -100,6 +100,15 @@ public sealed partial class CollectorProcess : IAsyncDisposable
             throw new InvalidOperationException($"kill -{signal} {_process.Id} exited {kill.ExitCode}");
     }
 
+    /// <summary>Waits (bounded) for the process to end on its own; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan deadline)
+    {
+        using var cancel = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(cancel.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>The output's lines that contain <paramref name="text"/>, in order.</summary>
     public IReadOnlyList<string> Lines(string text)
     {

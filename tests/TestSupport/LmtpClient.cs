@@ -59,6 +59,28 @@ public sealed class LmtpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// MAIL alone, and RSET after it when accepted: the reply to MAIL. Asked again (bounded) until it starts with
+    /// <paramref name="codePrefix"/>, for a state the server reaches on its own (a broker link found down, or up).
+    /// </summary>
+    public async Task<string> MailUntilAsync(string codePrefix, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            await SendAsync("MAIL FROM:<sender@example.net>\r\n");
+            var reply = await ReadReplyAsync() ?? throw new IOException("connection closed after MAIL");
+            if (reply.StartsWith("250", StringComparison.Ordinal))
+            {
+                await SendAsync("RSET\r\n");
+                await ExpectAsync("250");
+            }
+            if (reply.StartsWith(codePrefix, StringComparison.Ordinal) || DateTime.UtcNow >= until)
+                return reply;
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>One message to the recipients, pipelined as Postfix sends it (dot-stuffed here); the per-recipient replies.</summary>
     public async Task<IReadOnlyList<string>> DeliverAsync(byte[] message, params string[] recipients)
     {

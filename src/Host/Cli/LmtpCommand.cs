@@ -33,7 +33,7 @@ public static class LmtpCommand
                     options = options with { Http = CollectorOptions.ParseHttp(endpoint, "--http") };
                 if (parse.GetValue(feed) is { } feedFile)
                     options = options with { Feed = FeedOptions.Load(feedFile.FullName) };
-                return options;
+                return options.CheckCluster(parse.GetValue(config)?.FullName ?? "command line");
             }
 
             CollectorOptions options;

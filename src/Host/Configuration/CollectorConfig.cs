@@ -62,4 +62,7 @@ public sealed class CollectorConfig
     public long MaxInFlightBytes { get; set; } = 268_435_456;
     public double InFlightWaitSeconds { get; set; } = 30;
     public double ShutdownDeadlineSeconds { get; set; } = 30;
+
+    /// <summary>Run as a node of an Akka cluster, sharing publishers with the other nodes (README, "Cluster"); none: a single node, no remoting.</summary>
+    public ClusterConfig? Cluster { get; set; }
 }

@@ -57,6 +57,16 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
     /// <summary>Summarise each message into the json payload (<c>summary: true</c>).</summary>
     public bool Summary { get; init; }
 
+    /// <summary>This node's place in a cluster (<c>cluster:</c>); none: a single node, no remoting loaded.</summary>
+    public ClusterNodeOptions? Cluster { get; init; }
+
+    /// <summary>A cluster shares hpfeeds publishers, and only those: the archive and the summary are single-node features so far.</summary>
+    public CollectorOptions CheckCluster(string source) =>
+        Cluster is null ? this
+        : Feed is null ? throw new ConfigException($"{source}: cluster: needs an hpfeeds broker (--feed-config): a cluster shares publishers")
+        : Archive is not null || Summary ? throw new ConfigException($"{source}: cluster: does not work with archive or summary yet")
+        : this;
+
     public static CollectorOptions From(CollectorConfig config, string source)
     {
         var (host, port) = ParseListen(config.Listen, source);
@@ -95,6 +105,7 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
         return new CollectorOptions(lmtp, SinkOptions.Parse(config.Sink, config.Envelope, source))
         {
             DomainsFile = domainsFile,
+            Cluster = ClusterNodeOptions.From(config.Cluster, source),
             Archive = ArchiveOptions.From(config, source),
             Summary = config.Summary,
             Http = ParseHttp(config.HttpListen, source),

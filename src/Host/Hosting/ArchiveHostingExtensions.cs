@@ -17,12 +17,13 @@ public static class ArchiveHostingExtensions
     /// <see cref="AllSinksActor"/>, registered as <see cref="MessageSink"/>: a message is stored only when both have it.
     /// </summary>
     /// <param name="feed">The broker to publish to, or null for the local <paramref name="sink"/>.</param>
+    /// <param name="availability">Set by the publisher to whether its broker link is up: MAIL gets 451 4.4.3 while it is down.</param>
     public static AkkaConfigurationBuilder WithArchivedSink(this AkkaConfigurationBuilder builder, ArchiveOptions archive, HpfeedsSettings? feed,
-        SinkOptions sink, CollectorMetrics? metrics = null) =>
+        SinkOptions sink, CollectorMetrics? metrics = null, PublishingAvailability? availability = null) =>
         builder.WithActors((system, registry, _) =>
         {
             var main = feed is not null
-                ? system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics), "hpfeeds-publisher")
+                ? system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics, availability), "hpfeeds-publisher")
                 : system.ActorOf(StoreSinkActor.Props(StoreSinkHostingExtensions.Store(sink)), "store-sink");
             if (feed is not null)
                 registry.Register<Publisher>(main);

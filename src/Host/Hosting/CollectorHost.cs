@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SmtpCollector.Actors.Sinks;
 using SmtpCollector.Actors.Sources.Lmtp;
 using SmtpCollector.Actors.Telemetry;
 using SmtpCollector.Host.Configuration;
@@ -16,8 +17,9 @@ namespace SmtpCollector.Host.Hosting;
 public static class CollectorHost
 {
     private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics) =>
-        options.Archive is { } archive ? builder.WithArchivedSink(archive, options.Feed, options.Sink, metrics)
-        : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics) : builder.WithStoreSink(options.Sink);
+        options is { Cluster: { } cluster, Feed: { } clustered } ? builder.WithClusterNode(cluster).WithClusteredPublisher(clustered, metrics, options.Lmtp.Publishing!)
+        : options.Archive is { } archive ? builder.WithArchivedSink(archive, options.Feed, options.Sink, metrics, options.Lmtp.Publishing)
+        : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics, options.Lmtp.Publishing) : builder.WithStoreSink(options.Sink);
 
     /// <param name="reload">Reads the configuration again, as at the start; called on SIGHUP (<see cref="ConfigReload"/>).</param>
     public static async Task<int> RunAsync(CollectorOptions options, Func<CollectorOptions> reload, CancellationToken cancellation)
@@ -30,7 +32,9 @@ public static class CollectorHost
         var budget = new InFlightBudget(options.Lmtp.MaxInFlightBytes);
         metrics.Observe(budget);
         var builder = HttpEndpoint.CreateHostBuilder(options.Http);
-        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity } }, metrics, budget, level);
+        // Where nothing can publish, MAIL is refused before any body is sent (not with a local store, which is always there).
+        var publishing = options.Feed is null ? null : new PublishingAvailability();
+        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity, Publishing = publishing } }, metrics, budget, level);
         using var host = HttpEndpoint.Build(builder, StatusSource(options, activity, metrics, budget));
         using var reloads = new ConfigReload(options, reload, level, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
         reloads.Listen();
@@ -64,8 +68,9 @@ public static class CollectorHost
         builder.Logging.AddCollectorConsole(options.JsonLogs, level);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Lmtp.ShutdownDeadline + TimeSpan.FromSeconds(15));
-        builder.Services.AddAkka("smtp-collector", akka => akka
+        builder.Services.AddAkka(options.Cluster?.SystemName ?? "smtp-collector", akka => akka
             .WithHoconSettings()
+            .WithActorProviderLogged()
             .ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = ConfigReload.AkkaLevel(options.LogLevel);
@@ -76,6 +81,10 @@ public static class CollectorHost
             .WithMessageSink(options, metrics)
             .WithSummary(options.Summary)
             .WithLmtpListener(options.Lmtp, options.DomainsFile, budget));
-        HttpEndpoint.AddReadiness(builder.Services, services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null));
+        // In a cluster the broker link that matters is any node's (ClusterReadinessCheck), not this node's own.
+        HttpEndpoint.AddReadiness(builder.Services, services => new ReadinessCheck(services.GetRequiredService<ActorRegistry>(), options.Feed is not null && options.Cluster is null));
+        if (options.Cluster is not null)
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("cluster",
+                services => new ClusterReadinessCheck(services.GetRequiredService<ActorSystem>(), options.Lmtp.Publishing!), HealthStatus.Unhealthy, [HttpEndpoint.ReadyTag]));
     }
 }

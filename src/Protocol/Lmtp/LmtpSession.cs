@@ -27,6 +27,12 @@ public sealed partial class LmtpSession
 
     public Reply Greeting => Replies.Greeting(_settings.HostName);
 
+    /// <summary>
+    /// Set by the transport while no message could be kept (nothing can publish): a well-formed MAIL gets this reply and
+    /// opens no transaction. Null: MAIL is accepted.
+    /// </summary>
+    public Reply? MailRefusal { get; set; }
+
     /// <summary>One command line, without its line ending. <paramref name="bareLineFeed"/>: it ended in LF alone.</summary>
     public SessionStep HandleLine(ReadOnlySpan<byte> line, bool bareLineFeed = false)
     {

@@ -31,6 +31,7 @@ public static class Replies
     public static readonly Reply SinkFailed = new(451, "4.3.0", "Message not stored, try again later");
     public static readonly Reply SinkTimedOut = new(451, "4.3.0", "Message not stored in time, try again later");
     public static readonly Reply PublishFailed = new(451, "4.4.3", "Message not published, try again later");
+    public static readonly Reply NothingCanPublish = new(451, "4.4.3", "No publisher connected, try again later");
     public static readonly Reply MessageTooBig = new(552, "5.3.4", "Message size exceeds fixed limit");
     public static readonly Reply NoMemory = new(452, "4.3.1", "Insufficient system resources, try again later");
     public static readonly Reply TooManyConnections = new(421, "4.3.2", "Too many connections, try again later");

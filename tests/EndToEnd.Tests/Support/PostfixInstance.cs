@@ -33,7 +33,9 @@ public sealed class PostfixInstance : IAsyncDisposable
     public static string ScriptDirectory => Path.Combine(Paths.RepositoryRoot, "postfix");
 
     /// <summary>Renders the templates (postfix/configure) with these settings and starts Postfix.</summary>
-    public static async Task<PostfixInstance> StartAsync(string directory, string domainsFile, int lmtpPort, long messageSizeLimit = 10_240_000)
+    /// <param name="lmtpFallback">More collectors, tried in order when the first cannot be reached (LMTP_FALLBACK).</param>
+    public static async Task<PostfixInstance> StartAsync(string directory, string domainsFile, int lmtpPort, long messageSizeLimit = 10_240_000,
+        string? lmtpFallback = null)
     {
         if (Environment.UserName != "root")
             throw new InvalidOperationException("The end-to-end tests start a private Postfix instance, which needs root (Postfix's master runs as root).");
@@ -41,6 +43,7 @@ public sealed class PostfixInstance : IAsyncDisposable
         {
             ["TRAP_DOMAINS_FILE"] = domainsFile,
             ["LMTP_DESTINATION"] = $"inet:127.0.0.1:{lmtpPort}",
+            ["LMTP_FALLBACK"] = lmtpFallback ?? "",
             ["MYHOSTNAME"] = "trap-mx.test",
             ["MESSAGE_SIZE_LIMIT"] = messageSizeLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SMTP_LISTEN"] = $"127.0.0.1:{FreePort.Pick()}",

@@ -91,6 +91,26 @@ public class LmtpSessionTests
     }
 
     [Fact]
+    public void While_the_transport_refuses_mail_a_well_formed_mail_gets_that_reply_and_opens_no_transaction()
+    {
+        var session = NewSession();
+        SendOk(session, "LHLO postfix.local");
+        session.MailRefusal = Replies.NothingCanPublish;
+
+        AssertRefused(Send(session, "MAIL FROM:<s@spam.example>"), 451, "4.4.3");
+        Assert.Equal(LmtpState.Ready, session.State);
+        Assert.Null(session.Sender);
+        // What Postfix pipelines behind MAIL is refused for want of a transaction: no DATA, so no body.
+        AssertRefused(Send(session, "RCPT TO:<v@trap.example>"), 503, "5.5.1");
+        AssertRefused(Send(session, "DATA"), 503, "5.5.1");
+        // A malformed MAIL is still told what is wrong with it.
+        AssertRefused(Send(session, "MAIL FROM:no-brackets"), 501, "5.5.4");
+
+        session.MailRefusal = null;
+        SendOk(session, "MAIL FROM:<s@spam.example>", "RCPT TO:<v@trap.example>");
+    }
+
+    [Fact]
     public void Refuses_mail_before_lhlo()
     {
         var session = NewSession();

@@ -24,6 +24,12 @@ public sealed record BatchesConfirmed(IActorRef Connection, long Sequence);
 /// <summary>The connection is gone; what it had not confirmed is not safe.</summary>
 public sealed record BrokerLost(IActorRef Connection, string Reason);
 
+/// <summary>
+/// Published on the event stream when the publisher's broker link comes up or goes down (a failed connection attempt
+/// counts as down): what the cluster sink tells the other nodes.
+/// </summary>
+public sealed record PublisherLinkChanged(IActorRef Publisher, bool Connected);
+
 // From the host.
 
 /// <summary>
@@ -41,4 +47,8 @@ public sealed record GetPublisherStatus;
 /// <paramref name="Waiting"/>: messages not yet handed to a connection. <paramref name="InFlight"/>: handed to the
 /// current connection and not given back (at most the window), holding <paramref name="InFlightBytes"/> bytes of frames.
 /// </summary>
-public sealed record PublisherStatus(int Waiting, int InFlight, long InFlightBytes, bool Connected);
+public sealed record PublisherStatus(int Waiting, int InFlight, long InFlightBytes, bool Connected)
+{
+    /// <summary>The link's last known state, as <see cref="PublisherLinkChanged"/> said it; null before the first connection attempt ended.</summary>
+    public bool? LinkUp { get; init; }
+}

@@ -27,6 +27,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
 
     private HpfeedsSettings _settings;
     private readonly CollectorMetrics? _metrics;
+    private readonly PublishingAvailability? _availability;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkedList<Pending> _waiting = new();
     private readonly Dictionary<long, Pending> _inFlight = [];
@@ -37,11 +38,13 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
     private DateTime? _lostSince;
     private long _nextSequence;
     private long _spooled;
+    private bool? _linkUp;
 
-    public HpfeedsPublisherActor(HpfeedsSettings settings, CollectorMetrics? metrics)
+    public HpfeedsPublisherActor(HpfeedsSettings settings, CollectorMetrics? metrics, PublishingAvailability? availability)
     {
         _settings = settings;
         _metrics = metrics;
+        _availability = availability;
         Receive<StoreMessage>(OnStore);
         Receive<BrokerReady>(ready =>
         {
@@ -55,6 +58,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             else
                 _log.Info("connected to {0}", _settings);
             _lostSince = null;
+            LinkChanged(true);
             Pump();
         });
         Receive<BatchWritten>(written =>
@@ -71,14 +75,15 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         Receive<ReconfigurePublisher>(reconfigure => Reconfigure(reconfigure.Settings));
         Receive<Sweep>(_ => ExpireOverdue());
         Receive<GetPublisherStatus>(_ => Sender.Tell(new PublisherStatus(
-            _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => p.Frames.Length), _connection is not null)));
+            _waiting.Count, _inFlight.Count, _inFlight.Values.Sum(p => p.Frames.Length), _connection is not null) { LinkUp = _linkUp }));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="metrics">Where the broker link and the window are published; nothing is counted without it.</param>
-    public static Props Props(HpfeedsSettings settings, CollectorMetrics? metrics = null) =>
-        Akka.Actor.Props.Create(() => new HpfeedsPublisherActor(settings, metrics));
+    /// <param name="availability">Set to whether the broker link is up (single node: MAIL gets 451 while it is down); none in a cluster, where the cluster sink decides.</param>
+    public static Props Props(HpfeedsSettings settings, CollectorMetrics? metrics = null, PublishingAvailability? availability = null) =>
+        Akka.Actor.Props.Create(() => new HpfeedsPublisherActor(settings, metrics, availability));
 
     protected override void PreStart()
     {
@@ -258,6 +263,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
             return;
         var wasConnected = _connection is not null;
         _connection = null;
+        LinkChanged(false);
         _metrics?.BrokerErrors.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
         _metrics?.BrokerState(false, 0);
         _metrics?.BrokerFailed(lost.Reason);
@@ -276,6 +282,15 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         foreach (var answered in _inFlight.Values.Where(p => p.Answered))
             answered.Body.Release();
         _inFlight.Clear();
+    }
+
+    private void LinkChanged(bool up)
+    {
+        if (_linkUp == up)
+            return;
+        _linkUp = up;
+        _availability?.Set(up);
+        Context.System.EventStream.Publish(new PublisherLinkChanged(Self, up));
     }
 
     private void ExpireOverdue()

@@ -64,5 +64,8 @@ public sealed record LmtpServerSettings
     /// <summary>Where each session records the messages it handled, for the status page; nothing is recorded without it.</summary>
     public TrapActivity? Activity { get; init; }
 
+    /// <summary>While this says nothing can publish, MAIL gets 451 4.4.3 before any body is sent; null: MAIL is always accepted.</summary>
+    public Sinks.PublishingAvailability? Publishing { get; init; }
+
     public LmtpSessionSettings SessionSettings => new(HostName, Limits, Domains);
 }

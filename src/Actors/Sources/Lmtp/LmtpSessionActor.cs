@@ -160,6 +160,7 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
     private void Run()
     {
         var core = _core!;
+        core.Session.MailRefusal = _settings.Publishing is { Available: false } ? Replies.NothingCanPublish : null;
         var step = core.Process(_input.ToReadOnlySpan());
         _input = _input.Slice(step.Consumed);
         _consumed += step.Consumed;

@@ -19,6 +19,10 @@ public sealed partial class LmtpSession
                 return SessionStep.Refuse(Rejection.Utf8AddressWithoutSmtpUtf8);
         }
 
+        // Refused before RCPT and DATA: Postfix then sends no body at all, and tries the next collector or keeps the mail.
+        if (MailRefusal is { } refusal)
+            return SessionStep.Reply(refusal);
+
         Sender = path.Path;
         Parameters = parameters!;
         State = LmtpState.Transaction;
