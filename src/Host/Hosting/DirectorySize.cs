@@ -38,8 +38,15 @@ public sealed class DirectorySize(string path)
         {
             foreach (var file in new DirectoryInfo(Path).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
             {
-                files++;
-                bytes += file.Length;
+                try
+                {
+                    bytes += file.Length;
+                    files++;
+                }
+                catch (FileNotFoundException)
+                {
+                    // Removed since the listing (retention, a replayed spool file): not there, so not counted.
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

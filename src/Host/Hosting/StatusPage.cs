@@ -24,7 +24,7 @@ public static class StatusPage
             .cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;min-width:13em}
             .card h2{font-size:1em;margin:.1em 0 .4em;color:#555}.big{font-size:1.6em;font-weight:bold}
             table{border-collapse:collapse;margin-top:.5em;font-size:.9em}td,th{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
-            .mono{font-family:ui-monospace,monospace;font-size:.85em}.muted{color:#777}
+            .mono{font-family:ui-monospace,monospace;font-size:.85em}td.mono{word-break:break-all;min-width:17em}.muted{color:#777}
             </style></head><body><h1>smtp-collector</h1>
             """);
         Arrival(page, report);
@@ -40,8 +40,8 @@ public static class StatusPage
         if (report.ImapMailboxes is { } mailboxes)
             ImapMailboxes(page, mailboxes);
         Recent(page, report.Recent);
-        Top(page, "Top recipient domains today", report.TopRecipientDomains);
-        Top(page, "Top client addresses today", report.TopClientAddresses);
+        Top(page, "Top recipient domains today", report.TopRecipientDomains, "none today");
+        Top(page, "Top client addresses today", report.TopClientAddresses, "none today (the client's address comes from Postfix's XFORWARD)");
         page.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">Up since {Time(report.Started)}; this page at {Time(report.Now)}; the same as JSON: <a href=\"/api/status\">/api/status</a>, metrics: <a href=\"/metrics\">/metrics</a>.</p></body></html>");
         return page.ToString();
     }
@@ -103,11 +103,13 @@ public static class StatusPage
         page.Append("</table>");
     }
 
-    private static void Top(StringBuilder page, string title, IReadOnlyList<KeyValuePair<string, int>> counts)
+    private static void Top(StringBuilder page, string title, IReadOnlyList<KeyValuePair<string, int>> counts, string empty)
     {
         page.Append(CultureInfo.InvariantCulture, $"<h2>{Html.Encode(title)}</h2><table>");
         foreach (var (key, count) in counts)
             page.Append(CultureInfo.InvariantCulture, $"<tr><td>{Html.Encode(key)}</td><td>{count}</td></tr>");
+        if (counts.Count == 0)
+            page.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"muted\">{Html.Encode(empty)}</td></tr>");
         page.Append("</table>");
     }
 
