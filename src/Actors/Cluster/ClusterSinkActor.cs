@@ -112,7 +112,7 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
         if (NextPeer() is { } peer)
         {
             peer.Link!.Forward(store);
-            _metrics.MessagesSent.Add(1);
+            _metrics.MessageSent();
             return;
         }
         // Nobody can take it now: the local publisher holds it until its link returns or the deadline passes.
@@ -211,7 +211,7 @@ public sealed class ClusterSinkActor : ReceiveActor, IWithTimers
     {
         var peers = _peers.Where(p => p.Value.Connected).Select(p => p.Key.ToString()).Order(StringComparer.Ordinal).ToList();
         _availability.Set(_localUp != false || peers.Count > 0);
-        _metrics.PeerPublishers(peers.Count);
+        _metrics.Links(_localUp, peers);
         // Logged on change only: an operator sees where mail can go, and a test sees when routing has changed.
         var state = $"local link {(_localUp switch { true => "up", false => "down", null => "unknown" })}, connected peers: {peers.Count} [{string.Join(", ", peers)}]";
         if (state == _state)

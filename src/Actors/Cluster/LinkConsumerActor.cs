@@ -71,7 +71,7 @@ public sealed class LinkConsumerActor : ReceiveActor
         var message = new ReceivedMessage(MessageBody.FromBytes(remote.Body), remote.Sha256,
             new MessageEnvelope(remote.Sender, remote.Recipients, remote.Xforward, remote.LhloName, remote.Peer, remote.ReceivedAt));
         _pending[message] = remote.Id;
-        _metrics?.MessagesTaken.Add(1);
+        _metrics?.MessageTaken();
         _publisher.Tell(new StoreMessage(message, DateTime.UtcNow + remote.TimeLeft));
     }
 }

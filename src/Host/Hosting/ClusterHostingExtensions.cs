@@ -39,12 +39,10 @@ public static class ClusterHostingExtensions
     /// to a connected publisher on this node or another.
     /// </summary>
     public static AkkaConfigurationBuilder WithClusteredPublisher(this AkkaConfigurationBuilder builder, HpfeedsSettings feed, CollectorMetrics metrics,
-        PublishingAvailability availability) =>
+        PublishingAvailability availability, ClusterMetrics clusterMetrics) =>
         builder.WithActors((system, registry, _) =>
         {
             var publisher = system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics), "hpfeeds-publisher");
-            var clusterMetrics = new ClusterMetrics();
-            system.RegisterOnTermination(clusterMetrics.Dispose);
             var sink = system.ActorOf(ClusterSinkActor.Props(new ClusterSinkSettings { LocalWindow = feed.Window }, publisher, availability, clusterMetrics),
                 "cluster-sink");
             registry.Register<Publisher>(publisher);

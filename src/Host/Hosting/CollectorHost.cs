@@ -16,8 +16,9 @@ namespace SmtpCollector.Host.Hosting;
 
 public static class CollectorHost
 {
-    private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics) =>
-        options is { Cluster: { } cluster, Feed: { } clustered } ? builder.WithClusterNode(cluster).WithClusteredPublisher(clustered, metrics, options.Lmtp.Publishing!)
+    private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics, ClusterView? cluster) =>
+        options is { Cluster: { } node, Feed: { } clustered } && cluster is not null
+            ? builder.WithClusterNode(node).WithClusteredPublisher(clustered, metrics, options.Lmtp.Publishing!, cluster.Metrics)
         : options.Archive is { } archive ? builder.WithArchivedSink(archive, options.Feed, options.Sink, metrics, options.Lmtp.Publishing)
         : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics, options.Lmtp.Publishing) : builder.WithStoreSink(options.Sink);
 
@@ -31,14 +32,17 @@ public static class CollectorHost
         var activity = new TrapActivity();
         var budget = new InFlightBudget(options.Lmtp.MaxInFlightBytes);
         metrics.Observe(budget);
+        using var clusterMetrics = options.Cluster is null ? null : new ClusterMetrics();
+        var cluster = clusterMetrics is null ? null : new ClusterView(clusterMetrics);
         var builder = HttpEndpoint.CreateHostBuilder(options.Http);
         // Where nothing can publish, MAIL is refused before any body is sent (not with a local store, which is always there).
         var publishing = options.Feed is null ? null : new PublishingAvailability();
-        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity, Publishing = publishing } }, metrics, budget, level);
-        using var host = HttpEndpoint.Build(builder, StatusSource(options, activity, metrics, budget));
+        Configure(builder, options with { Lmtp = options.Lmtp with { Metrics = metrics, Activity = activity, Publishing = publishing } }, metrics, budget, level, cluster);
+        using var host = HttpEndpoint.Build(builder, StatusSource(options, activity, metrics, budget, cluster));
         using var reloads = new ConfigReload(options, reload, level, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConfigReload.Category));
         reloads.Listen();
         await host.StartAsync(cancellation);
+        cluster?.Attach(host.Services.GetRequiredService<ActorSystem>());
         metrics.StartSeries();
 
         var registry = host.Services.GetRequiredService<ActorRegistry>();
@@ -56,14 +60,15 @@ public static class CollectorHost
         return 0;
     }
 
-    private static Func<StatusReport> StatusSource(CollectorOptions options, TrapActivity activity, CollectorMetrics metrics, InFlightBudget budget)
+    private static Func<StatusReport> StatusSource(CollectorOptions options, TrapActivity activity, CollectorMetrics metrics, InFlightBudget budget, ClusterView? cluster)
     {
         var archive = options.Archive is { } a ? new DirectorySize(a.Directory) : null;
         var spool = options.Feed is { } feed ? new DirectorySize(feed.SpoolDirectory) : null;
-        return () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window, archive, spool);
+        return () => StatusReport.From(activity, metrics, budget, options.SilenceWarning, options.Feed?.Window, archive, spool, cluster: cluster?.Snapshot());
     }
 
-    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget, LoggingLevelSwitch level)
+    private static void Configure(IHostApplicationBuilder builder, CollectorOptions options, CollectorMetrics metrics, InFlightBudget budget, LoggingLevelSwitch level,
+        ClusterView? cluster)
     {
         builder.Logging.AddCollectorConsole(options.JsonLogs, level);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
@@ -78,7 +83,7 @@ public static class CollectorHost
                 loggers.AddLogger<ComponentLogger>();
             })
             .WithActorSystemLivenessCheck()
-            .WithMessageSink(options, metrics)
+            .WithMessageSink(options, metrics, cluster)
             .WithSummary(options.Summary)
             .WithLmtpListener(options.Lmtp, options.DomainsFile, budget));
         // In a cluster the broker link that matters is any node's (ClusterReadinessCheck), not this node's own.

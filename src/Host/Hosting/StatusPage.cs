@@ -39,6 +39,8 @@ public static class StatusPage
         page.Append("</div>");
         if (report.ImapMailboxes is { } mailboxes)
             ImapMailboxes(page, mailboxes);
+        if (report.Cluster is { } cluster)
+            Cluster(page, cluster);
         Recent(page, report.Recent);
         Top(page, "Top recipient domains today", report.TopRecipientDomains, "none today");
         Top(page, "Top client addresses today", report.TopClientAddresses, "none today (the client's address comes from Postfix's XFORWARD)");
@@ -84,6 +86,19 @@ public static class StatusPage
             var state = f.LoggedIn ? Html.Encode(f.State) : $"<b>{Html.Encode(f.State)}</b>";
             page.Append(CultureInfo.InvariantCulture, $"<tr><td>{Html.Encode(f.Mailbox)}</td><td>{Html.Encode(f.Folder)}</td><td>{state}</td><td>{Time(f.Since)}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{Html.Encode(f.LastError ?? "-")}</td><td>{f.Fetched:N0}</td><td>{f.Published:N0}</td></tr>");
+        }
+        page.Append("</table>");
+    }
+
+    private static void Cluster(StringBuilder page, ClusterStatus cluster)
+    {
+        page.Append(CultureInfo.InvariantCulture, $"<h2>Cluster</h2><p>{cluster.MessagesSent:N0} messages sent to other nodes' publishers, {cluster.MessagesTaken:N0} taken from other nodes, since the start.</p>")
+            .Append("<table id=\"cluster\"><tr><th>node</th><th>member</th><th>reachable</th><th>broker link</th></tr>");
+        foreach (var m in cluster.Members)
+        {
+            var link = m.PublisherConnected switch { true => "connected", false => "<b>not connected</b>", null => "not known yet" };
+            page.Append(CultureInfo.InvariantCulture, $"<tr><td>{Html.Encode(m.Address)}{(m.IsSelf ? " <span class=\"muted\">(this node)</span>" : "")}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{Html.Encode(m.Status)}</td><td>{(m.Reachable ? "yes" : "<b>no</b>")}</td><td>{link}</td></tr>");
         }
         page.Append("</table>");
     }

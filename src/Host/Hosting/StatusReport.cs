@@ -27,14 +27,16 @@ public sealed record StatusReport(
     IReadOnlyList<KeyValuePair<string, int>> TopClientAddresses,
     LocalStore? Archive,
     LocalStore? Spool,
-    IReadOnlyList<ImapFolderStatus>? ImapMailboxes)
+    IReadOnlyList<ImapFolderStatus>? ImapMailboxes,
+    ClusterStatus? Cluster)
 {
     /// <param name="archive">The Maildir archive, when there is one.</param>
     /// <param name="spool">The oversize spool, when messages are published (and so may be spooled).</param>
     /// <param name="budget">The LMTP side's memory for messages in flight; null for IMAP, which holds one message per folder.</param>
     /// <param name="imap">The IMAP collector's mailboxes; null for the LMTP collector.</param>
+    /// <param name="cluster">The cluster as this node sees it; null for a single node.</param>
     public static StatusReport From(TrapActivity activity, CollectorMetrics metrics, InFlightBudget? budget, TimeSpan silenceWarning, int? window,
-        DirectorySize? archive = null, DirectorySize? spool = null, ImapMailboxes? imap = null)
+        DirectorySize? archive = null, DirectorySize? spool = null, ImapMailboxes? imap = null, ClusterStatus? cluster = null)
     {
         var seen = activity.Snapshot();
         var quietSince = seen.LastMessage ?? seen.Started;
@@ -44,7 +46,7 @@ public sealed record StatusReport(
             seen.Stored, seen.Deferred, seen.Refused, budget?.Used ?? 0, budget?.Capacity ?? 0, metrics.Broker, window,
             seen.Recent, seen.TopDomains, seen.TopClients,
             archive is null ? null : LocalStore.From(archive, metrics.ArchivedSinceStart),
-            spool is null ? null : LocalStore.From(spool, metrics.SpooledSinceStart), imap?.Snapshot());
+            spool is null ? null : LocalStore.From(spool, metrics.SpooledSinceStart), imap?.Snapshot(), cluster);
     }
 }
 
