@@ -41,7 +41,9 @@ public sealed partial class CollectorCluster : IAsyncDisposable
     /// <param name="sinkDeadlineSeconds">The sessions' (and so the cross-node hop's) deadline.</param>
     /// <param name="brokerPorts">One per node: the broker port it publishes to.</param>
     /// <param name="http">Give each node an HTTP endpoint (<see cref="HttpPorts"/>).</param>
-    public static async Task<CollectorCluster> StartAsync(string directory, int sinkDeadlineSeconds, int[] brokerPorts, bool http = false)
+    /// <param name="nodeConfig">More of a node's configuration (YAML lines), by its index.</param>
+    public static async Task<CollectorCluster> StartAsync(string directory, int sinkDeadlineSeconds, int[] brokerPorts, bool http = false,
+        Func<int, string>? nodeConfig = null)
     {
         var remoting = brokerPorts.Select(_ => FreePort()).ToArray();
         var lmtp = brokerPorts.Select(_ => FreePort()).ToArray();
@@ -70,6 +72,7 @@ public sealed partial class CollectorCluster : IAsyncDisposable
                   host: 127.0.0.1
                   port: {remoting[i]}
                   seed_nodes: ["127.0.0.1:{remoting[0]}"]
+                {nodeConfig?.Invoke(i) ?? ""}
                 """);
         }
         var cluster = new CollectorCluster(configs, feeds, remoting, lmtp, http ? brokerPorts.Select(_ => FreePort()).ToArray() : null);

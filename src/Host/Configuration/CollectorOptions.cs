@@ -60,11 +60,14 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
     /// <summary>This node's place in a cluster (<c>cluster:</c>); none: a single node, no remoting loaded.</summary>
     public ClusterNodeOptions? Cluster { get; init; }
 
-    /// <summary>A cluster shares hpfeeds publishers, and only those: the archive and the summary are single-node features so far.</summary>
+    /// <summary>
+    /// A cluster shares hpfeeds publishers (each node archives what it received). The summary is a single-node feature
+    /// so far: it travels with the message, and the cross-node serializer does not carry it.
+    /// </summary>
     public CollectorOptions CheckCluster(string source) =>
         Cluster is null ? this
         : Feed is null ? throw new ConfigException($"{source}: cluster: needs an hpfeeds broker (--feed-config): a cluster shares publishers")
-        : Archive is not null || Summary ? throw new ConfigException($"{source}: cluster: does not work with archive or summary yet")
+        : Summary ? throw new ConfigException($"{source}: cluster: does not work with summary: true yet")
         : this;
 
     public static CollectorOptions From(CollectorConfig config, string source)

@@ -36,16 +36,18 @@ public static class ClusterHostingExtensions
 
     /// <summary>
     /// This node's hpfeeds publisher behind the cluster sink, registered as the <see cref="MessageSink"/>: a message goes
-    /// to a connected publisher on this node or another.
+    /// to a connected publisher on this node or another. With an archive, the node that received a message archives it
+    /// (beside the cluster sink, under one <see cref="AllSinksActor"/>), wherever it is published.
     /// </summary>
     public static AkkaConfigurationBuilder WithClusteredPublisher(this AkkaConfigurationBuilder builder, HpfeedsSettings feed, CollectorMetrics metrics,
-        PublishingAvailability availability, ClusterMetrics clusterMetrics) =>
+        PublishingAvailability availability, ClusterMetrics clusterMetrics, ArchiveOptions? archive) =>
         builder.WithActors((system, registry, _) =>
         {
             var publisher = system.ActorOf(HpfeedsPublisherActor.Props(feed, metrics), "hpfeeds-publisher");
             var sink = system.ActorOf(ClusterSinkActor.Props(new ClusterSinkSettings { LocalWindow = feed.Window }, publisher, availability, clusterMetrics),
                 "cluster-sink");
             registry.Register<Publisher>(publisher);
-            registry.Register<MessageSink>(sink);
+            registry.Register<MessageSink>(archive is null ? sink
+                : system.ActorOf(AllSinksActor.Props([sink, ArchiveHostingExtensions.StartArchive(system, archive, metrics)]), "all-sinks"));
         });
 }

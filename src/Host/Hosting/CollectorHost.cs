@@ -18,7 +18,7 @@ public static class CollectorHost
 {
     private static AkkaConfigurationBuilder WithMessageSink(this AkkaConfigurationBuilder builder, CollectorOptions options, CollectorMetrics metrics, ClusterView? cluster) =>
         options is { Cluster: { } node, Feed: { } clustered } && cluster is not null
-            ? builder.WithClusterNode(node).WithClusteredPublisher(clustered, metrics, options.Lmtp.Publishing!, cluster.Metrics)
+            ? builder.WithClusterNode(node).WithClusteredPublisher(clustered, metrics, options.Lmtp.Publishing!, cluster.Metrics, options.Archive)
         : options.Archive is { } archive ? builder.WithArchivedSink(archive, options.Feed, options.Sink, metrics, options.Lmtp.Publishing)
         : options.Feed is { } feed ? builder.WithHpfeedsPublisher(feed, metrics, options.Lmtp.Publishing) : builder.WithStoreSink(options.Sink);
 
