@@ -52,14 +52,14 @@ public sealed class ArchiveTests
         Assert.Empty(Directory.GetFiles(Path.Combine(maildir, "tmp")));
 
         // Python's mailbox.Maildir reads the archive: the same messages, byte for byte, each parsed with its Subject.
-        var python = await RunPythonAsync("""
+        var python = await Python.RunAsync("""
             import hashlib, mailbox, sys
             box = mailbox.Maildir(sys.argv[1], factory=None, create=False)
             for key in box.keys():
                 data = box.get_bytes(key)
                 msg = box.get_message(key)
                 print(hashlib.sha256(data).hexdigest(), msg['Subject'] is not None)
-            """, maildir);
+            """, [maildir], Wait);
         var lines = python.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(accepted.Count, lines.Length);
         Assert.Equal(accepted.Keys.Order(StringComparer.Ordinal), lines.Select(line => line.Split(' ')[0]).Order(StringComparer.Ordinal));
@@ -148,22 +148,6 @@ public sealed class ArchiveTests
         {
             await RunAsync("umount", maildir);
         }
-    }
-
-    private static async Task<string> RunPythonAsync(string script, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(Wait);
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, await error);
-        return await output;
     }
 
     private static async Task<int> RunAsync(string program, params string[] arguments)

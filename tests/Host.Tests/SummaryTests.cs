@@ -63,7 +63,7 @@ public sealed class SummaryTests
             paths.Add(temp.File($"check{i}.eml"));
             await File.WriteAllBytesAsync(paths[i], checkedByHand[i].Bytes);
         }
-        var python = await RunPythonAsync("""
+        var python = await Python.RunAsync("""
             import hashlib, sys
             from email import message_from_bytes, policy
             def leaves(part):
@@ -83,7 +83,7 @@ public sealed class SummaryTests
                         continue
                     data = part.get_payload(decode=True) or b''
                     print(i, hashlib.sha256(data).hexdigest(), len(data), sep='\t')
-            """, paths);
+            """, paths, Wait);
         var lines = python.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var malformed = lines.Where(line => line.EndsWith("\tmalformed", StringComparison.Ordinal)).Select(line => int.Parse(line.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
         var expected = lines.Where(line => !line.EndsWith("\tmalformed", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
@@ -123,21 +123,5 @@ public sealed class SummaryTests
         Assert.Contains("header block longer than", headerSummary.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal("äöü", payloads[Archive.Sha256(normal)].Json.GetProperty("summary").GetProperty("subject").GetString());
         Assert.True(payloads[Archive.Sha256(hugeHeader)].HashMatches);
-    }
-
-    private static async Task<string> RunPythonAsync(string script, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(Wait);
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, await error);
-        return await output;
     }
 }

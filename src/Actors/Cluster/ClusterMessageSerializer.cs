@@ -41,36 +41,49 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
     public override byte[] ToBinary(object obj)
     {
-        var capacity = obj is RemoteStore store ? store.Body.Length + 1024 : 256;
-        using var stream = new MemoryStream(capacity);
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        if (obj is RemoteStore message)
         {
-            switch (obj)
-            {
-                case PublisherAnnounced announced:
-                    WriteRef(writer, announced.Endpoint);
-                    writer.Write(announced.Connected);
-                    break;
-                case OpenLink open:
-                    WriteRef(writer, open.ProducerController);
-                    WriteRef(writer, open.Link);
-                    break;
-                case RemoteStore message:
-                    Write(writer, message);
-                    break;
-                case RemoteMessageStored stored:
-                    writer.Write(stored.Id);
-                    break;
-                case RemoteMessageNotStored refused:
-                    writer.Write(refused.Id);
-                    writer.Write((int)refused.Reason);
-                    writer.Write(refused.Detail);
-                    break;
-                default:
-                    throw new ArgumentException($"{obj.GetType()} is not a cluster message", nameof(obj));
-            }
+            // The body is copied once, into the array that goes out (through a MemoryStream and its ToArray, twice).
+            var envelope = Encode(writer => WriteEnvelope(writer, message));
+            var bytes = new byte[envelope.Length + message.Body.Length];
+            envelope.CopyTo(bytes, 0);
+            message.Body.CopyTo(bytes, envelope.Length);
+            return bytes;
         }
+        return Encode(writer => Write(writer, obj));
+    }
+
+    private static byte[] Encode(Action<BinaryWriter> write)
+    {
+        using var stream = new MemoryStream(256);
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            write(writer);
         return stream.ToArray();
+    }
+
+    private static void Write(BinaryWriter writer, object obj)
+    {
+        switch (obj)
+        {
+            case PublisherAnnounced announced:
+                WriteRef(writer, announced.Endpoint);
+                writer.Write(announced.Connected);
+                break;
+            case OpenLink open:
+                WriteRef(writer, open.ProducerController);
+                WriteRef(writer, open.Link);
+                break;
+            case RemoteMessageStored stored:
+                writer.Write(stored.Id);
+                break;
+            case RemoteMessageNotStored refused:
+                writer.Write(refused.Id);
+                writer.Write((int)refused.Reason);
+                writer.Write(refused.Detail);
+                break;
+            default:
+                throw new ArgumentException($"{obj.GetType()} is not a cluster message", nameof(obj));
+        }
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
@@ -94,7 +107,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         }
     }
 
-    private static void Write(BinaryWriter writer, RemoteStore message)
+    /// <summary>Everything but the body's bytes, which follow it raw (their length is its last field).</summary>
+    private static void WriteEnvelope(BinaryWriter writer, RemoteStore message)
     {
         writer.Write(message.Id);
         writer.Write(message.Sha256);
@@ -116,7 +130,6 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         writer.Write(message.TimeLeft.Ticks);
         // Last, and raw: the bytes the hash is over.
         writer.Write(message.Body.Length);
-        writer.Write(message.Body);
     }
 
     private static RemoteStore ReadRemoteStore(BinaryReader reader)

@@ -22,10 +22,8 @@ public sealed class CollectorMetrics : IDisposable
     private long _brokerSinceTicks = DateTimeOffset.UtcNow.UtcTicks;
     private string? _brokerLastError;
     private string? _brokerName;
-    private long _spooledMessages;
-    private long _spooledBytes;
-    private long _archivedMessages;
-    private long _archivedBytes;
+    private readonly Tally _spooled;
+    private readonly Tally _archived;
 
     /// <param name="sink">The main sink's kind (file, raw, hpfeeds), a label on what is stored.</param>
     public CollectorMetrics(string sink, IMeterFactory? factory = null)
@@ -44,10 +42,12 @@ public sealed class CollectorMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
         BrokerReconnects = _meter.CreateCounter<long>("smtp_collector.broker.connections", "{connection}", "Broker connections made");
         BrokerErrors = _meter.CreateCounter<long>("smtp_collector.broker.errors", "{error}", "Broker connections lost");
-        MessagesSpooled = _meter.CreateCounter<long>("smtp_collector.messages.spooled", "{message}", "Messages over max_payload_bytes written to the spool directory instead of the broker");
-        BytesSpooled = _meter.CreateCounter<long>("smtp_collector.spooled", "By", "Message bytes written to the spool directory");
-        MessagesArchived = _meter.CreateCounter<long>("smtp_collector.messages.archived", "{message}", "Messages written to the Maildir archive");
-        BytesArchived = _meter.CreateCounter<long>("smtp_collector.archived", "By", "Message bytes written to the Maildir archive");
+        _spooled = new Tally(
+            _meter.CreateCounter<long>("smtp_collector.messages.spooled", "{message}", "Messages over max_payload_bytes written to the spool directory instead of the broker"),
+            _meter.CreateCounter<long>("smtp_collector.spooled", "By", "Message bytes written to the spool directory"));
+        _archived = new Tally(
+            _meter.CreateCounter<long>("smtp_collector.messages.archived", "{message}", "Messages written to the Maildir archive"),
+            _meter.CreateCounter<long>("smtp_collector.archived", "By", "Message bytes written to the Maildir archive"));
     }
 
     /// <summary>
@@ -68,10 +68,8 @@ public sealed class CollectorMetrics : IDisposable
             ConnectionsRefused.Add(0);
             ConnectionsEvicted.Add(0);
         }
-        MessagesSpooled.Add(0);
-        BytesSpooled.Add(0);
-        MessagesArchived.Add(0);
-        BytesArchived.Add(0);
+        _spooled.Add(0);
+        _archived.Add(0);
     }
 
     public Counter<long> MessagesReceived { get; }
@@ -85,34 +83,17 @@ public sealed class CollectorMetrics : IDisposable
     public Histogram<double> SinkDuration { get; }
     public Counter<long> BrokerReconnects { get; }
     public Counter<long> BrokerErrors { get; }
-    public Counter<long> MessagesSpooled { get; }
-    public Counter<long> BytesSpooled { get; }
-    public Counter<long> MessagesArchived { get; }
-    public Counter<long> BytesArchived { get; }
-
     /// <summary>A message of <paramref name="bytes"/> is safe in the oversize spool.</summary>
-    public void Spooled(long bytes)
-    {
-        MessagesSpooled.Add(1);
-        BytesSpooled.Add(bytes);
-        Interlocked.Increment(ref _spooledMessages);
-        Interlocked.Add(ref _spooledBytes, bytes);
-    }
+    public void Spooled(long bytes) => _spooled.Add(bytes, messages: 1);
 
     /// <summary>A message of <paramref name="bytes"/> is safe in the Maildir archive.</summary>
-    public void Archived(long bytes)
-    {
-        MessagesArchived.Add(1);
-        BytesArchived.Add(bytes);
-        Interlocked.Increment(ref _archivedMessages);
-        Interlocked.Add(ref _archivedBytes, bytes);
-    }
+    public void Archived(long bytes) => _archived.Add(bytes, messages: 1);
 
     /// <summary>Messages and bytes spooled since the start, for the status page.</summary>
-    public (long Messages, long Bytes) SpooledSinceStart => (Interlocked.Read(ref _spooledMessages), Interlocked.Read(ref _spooledBytes));
+    public (long Messages, long Bytes) SpooledSinceStart => _spooled.SinceStart;
 
     /// <summary>Messages and bytes archived since the start, for the status page.</summary>
-    public (long Messages, long Bytes) ArchivedSinceStart => (Interlocked.Read(ref _archivedMessages), Interlocked.Read(ref _archivedBytes));
+    public (long Messages, long Bytes) ArchivedSinceStart => _archived.SinceStart;
 
     public KeyValuePair<string, object?> Sink => _sink;
 
@@ -132,9 +113,8 @@ public sealed class CollectorMetrics : IDisposable
             LmtpReplies.Add(1, new("code", reply.Code), new("enhanced", reply.Enhanced ?? ""), new("reason", ReplyReasons.Of(reply)));
     }
 
-    /// <summary>The broker link's gauges, there only when a publisher is (without one, a 0 would read as a link down).</summary>
     /// <summary>
-    /// The broker the publisher talks to now. Called again when a reload moves publishing to another broker: the gauges
+    /// The broker link's gauges, there only when a publisher is (without one, a 0 would read as a link down): the broker the publisher talks to now. Called again when a reload moves publishing to another broker: the gauges
     /// follow it (their label is read at each collection), and the new broker's counters start at 0.
     /// </summary>
     public void ObserveBroker(string broker)
@@ -167,6 +147,24 @@ public sealed class CollectorMetrics : IDisposable
         new DateTimeOffset(Volatile.Read(ref _brokerSinceTicks), TimeSpan.Zero), Volatile.Read(ref _brokerLastError), Volatile.Read(ref _windowDepth));
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>Messages and bytes written to a local store: exported, and kept for the status page (a counter cannot be read back).</summary>
+    private sealed class Tally(Counter<long> messageCounter, Counter<long> byteCounter)
+    {
+        private long _messages;
+        private long _bytes;
+
+        public (long Messages, long Bytes) SinceStart => (Interlocked.Read(ref _messages), Interlocked.Read(ref _bytes));
+
+        /// <summary>With no message and 0 bytes, makes both series exist at 0.</summary>
+        public void Add(long bytes, long messages = 0)
+        {
+            messageCounter.Add(messages);
+            byteCounter.Add(bytes);
+            Interlocked.Add(ref _messages, messages);
+            Interlocked.Add(ref _bytes, bytes);
+        }
+    }
 }
 
 public sealed record BrokerLink(string Broker, bool Connected, DateTimeOffset Since, string? LastError, int Window);

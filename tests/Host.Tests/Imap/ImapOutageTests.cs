@@ -26,7 +26,7 @@ public sealed class ImapOutageTests
 
         // Nothing listens on this port: the publisher cannot connect.
         var deadPort = ClosedPort();
-        var downFeed = FeedConfig(temp, "feed-down.yml", deadPort);
+        var downFeed = Archive.WriteFeedConfig(temp, deadPort, "feed-down.yml");
         const int deadlineSeconds = 4;
         var down = await ImapCollectorProcess.RunAsync(MailboxFile.Arguments(temp, file, "-f", downFeed, "-d", "--sink-deadline", $"{deadlineSeconds}"));
         Assert.True(down.ExitCode == 1, down.Output);
@@ -37,7 +37,7 @@ public sealed class ImapOutageTests
         Assert.All(flags.Values, f => Assert.Equal(MessageFlags.None, f & (MessageFlags.Seen | MessageFlags.Deleted)));
 
         await using var broker = await FeedBroker.StartAsync();
-        var upFeed = FeedConfig(temp, "feed-up.yml", broker.Broker.Port);
+        var upFeed = Archive.WriteFeedConfig(temp, broker.Broker.Port, "feed-up.yml");
         var up = await ImapCollectorProcess.RunAsync(MailboxFile.Arguments(temp, file, "-f", upFeed, "-d", "--sink-deadline", "30"));
         Assert.True(up.ExitCode == 0, up.Output);
         var frames = await broker.Subscriber.WaitForAsync(messages.Length, TimeSpan.FromSeconds(10));
@@ -73,21 +73,6 @@ public sealed class ImapOutageTests
         var duplicates = published.Count - published.Select(p => p.Sha256).Distinct().Count() - (messages.Length - messages.Select(TrapCorpus.Sha256).Distinct().Count());
         Assert.InRange(duplicates, 0, 1);
         Assert.All((await mailbox.FlagsAsync()).Values, f => Assert.True(f.HasFlag(MessageFlags.Seen)));
-    }
-
-    private static string FeedConfig(TempDirectory temp, string name, int port)
-    {
-        var path = temp.File(name);
-        File.WriteAllText(path, $"""
-            broker: "127.0.0.1"
-            port: {port}
-            identity: "writer"
-            secret: "secret"
-            channels: ["spam.mails"]
-            confirm: true
-            spool_directory: {temp.File("spool")}
-            """);
-        return path;
     }
 
     private static int ClosedPort()

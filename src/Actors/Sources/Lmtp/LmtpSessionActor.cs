@@ -297,7 +297,6 @@ public sealed partial class LmtpSessionActor : UntypedActor, IWithTimers, IConne
         Close();
     }
 
-
     void IConnectionTrace.Answered(ConnectionInput input, ReadOnlySpan<byte> line, bool bareLineFeed, long bodyStart, long bodyEnd, IReadOnlyList<Reply> replies) =>
         _settings.Metrics?.CountReplies(replies);
 
