@@ -41,7 +41,34 @@ public sealed partial class CollectorProcess : IAsyncDisposable
         if (first != collector._listening.Task)
             throw new InvalidOperationException($"smtp-collector did not start listening:\n{collector.Output}");
         collector.EndPoint = await collector._listening.Task;
+        // The LMTP listener can be up before Kestrel is: a test that asks the HTTP endpoint next must find it there.
+        if (HttpArgument(arguments) is { } http)
+            await collector.WaitForHttpAsync(http, deadline.Token);
         return collector;
+    }
+
+    private static IPEndPoint? HttpArgument(string[] arguments)
+    {
+        var at = Array.IndexOf(arguments, "--http");
+        return at >= 0 && at + 1 < arguments.Length && IPEndPoint.TryParse(arguments[at + 1], out var endPoint) && endPoint.Port != 0 ? endPoint : null;
+    }
+
+    private async Task WaitForHttpAsync(IPEndPoint http, CancellationToken deadline)
+    {
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(http, deadline);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (!_process.HasExited)
+            {
+                // Not bound yet: bounded by the start deadline, which cancels the connect.
+                await Task.Delay(50, deadline);
+            }
+        }
     }
 
     /// <summary>Runs the program to its end (bounded) and returns its exit code and output.</summary>
