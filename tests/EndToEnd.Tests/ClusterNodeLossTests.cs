@@ -51,7 +51,8 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
         var domains = Path.Combine(directory, "domains");
         await File.WriteAllTextAsync(domains, "trap.example\n");
         await using var postfix = await PostfixInstance.StartAsync(Path.Combine(directory, "postfix"), domains, cluster.LmtpPorts[2],
-            lmtpFallback: $"inet:127.0.0.1:{cluster.LmtpPorts[0]}, inet:127.0.0.1:{cluster.LmtpPorts[1]}");
+            // A relay's syntax, not a destination's: "inet:" there is a fatal error of every lmtp(8) process that reads it.
+            lmtpFallback: $"[127.0.0.1]:{cluster.LmtpPorts[0]}, [127.0.0.1]:{cluster.LmtpPorts[1]}");
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var accepted = new List<string>();
