@@ -18,4 +18,7 @@ var root = new RootCommand("smtp-collector: a spamtrap's catch-all LMTP server b
     ImapCommand.Create(),
     ReplayCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// SIGTERM and SIGINT are the commands' own (the host's lifetime drains the sessions; replay has TerminationSignals).
+// System.CommandLine's handler for them, beside the host's, cancels its token on the signal thread; when the command
+// has just returned, that token is disposed and the exception aborts the process: exit 134 after a clean drain (CI).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

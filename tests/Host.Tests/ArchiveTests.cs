@@ -78,7 +78,7 @@ public sealed class ArchiveTests
         await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
             Assert.StartsWith("451 4.4.3", await client.MailUntilAsync("451", TimeSpan.FromSeconds(10)));
 
-        Assert.Equal(0, await collector.TerminateAsync(Wait));
+        await collector.StopCleanlyAsync(Wait);
         Assert.DoesNotContain(collector.Output.Split('\n'), l => l.Contains(" SmtpCollector.Messages: ", StringComparison.Ordinal));
         Assert.False(Directory.Exists(temp.File("archive/new")) && Directory.EnumerateFiles(temp.File("archive/new")).Any());
     }
@@ -142,7 +142,7 @@ public sealed class ArchiveTests
             Assert.Equal(stored.Count, files);
             foreach (var (sha256, bytes) in stored)
                 Assert.True(archived.TryGetValue(sha256, out var kept) && kept.AsSpan().SequenceEqual(bytes), $"{sha256} not whole in the archive");
-            Assert.Equal(0, await collector.TerminateAsync(Wait));
+            await collector.StopCleanlyAsync(Wait);
         }
         finally
         {

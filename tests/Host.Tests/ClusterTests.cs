@@ -72,7 +72,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Contains("12 messages sent to other nodes' publishers", page, StringComparison.Ordinal);
 
         // SIGTERM: the node drains its sessions, leaves (its peers see it removed, not unreachable) and exits 0.
-        Assert.Equal(0, await cluster[2].TerminateAsync(TimeSpan.FromSeconds(60)));
+        await cluster[2].StopCleanlyAsync(TimeSpan.FromSeconds(60));
         await cluster.WaitForOutputAsync(0, $"node left the cluster: akka.tcp://smtp-collector@127.0.0.1:{cluster.RemotingPorts[2]} (was Exiting)");
     }
 

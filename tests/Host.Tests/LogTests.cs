@@ -20,7 +20,7 @@ public sealed class LogTests
                 Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(message, "x@trap.example"))[0]);
         }
         // After the exit every line the process wrote has been read.
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(60)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(60));
 
         var lines = collector.Output.Split('\n').Where(line => line.Contains(" SmtpCollector.Messages: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(messages.Count, lines.Count);
@@ -43,7 +43,7 @@ public sealed class LogTests
         var message = Encoding.ASCII.GetBytes("Subject: json\r\n\r\nbody\r\n");
         await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
             Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(message, "x@trap.example"))[0]);
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(60)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(60));
 
         var events = collector.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement).ToList();
         Assert.All(events, e => Assert.True(e.TryGetProperty("@t", out _)));
@@ -71,7 +71,7 @@ public sealed class LogTests
         await using (var client = await LmtpClient.OpenAsync(collector.EndPoint))
             Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(Encoding.ASCII.GetBytes("Subject: two\r\n\r\ntwo\r\n"), "x@trap.example"))[0]);
         // Stopped as planned: what the stop leaves undelivered is no news either.
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(60)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(60));
 
         var after = collector.Output.Split('\n').Skip(before).ToList();
         var port = broker.Broker.Port;
@@ -97,7 +97,7 @@ public sealed class LogTests
             await client.SendAsync("Subject: half\r\n\r\nthe first half");
         }
         var warning = await collector.WaitForLineAsync(" WARN ", TimeSpan.FromSeconds(20));
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(60)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(60));
 
         Assert.Matches(@"^\S+ WARN SmtpCollector\.Lmtp: client 127\.0\.0\.1:\d+ closed the connection in the middle of a message \(\d+ bytes received\): dropped, nothing stored for it", warning);
         var lines = collector.Output.Split('\n');

@@ -127,6 +127,36 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task A_replay_stopped_by_sigterm_says_where_it_got_to_and_that_line_starts_it_again()
+    {
+        using var temp = new TempDirectory();
+        var maildir = temp.File("archive");
+        await using var broker = await Archive.StartBrokerAsync();
+        var live = Archive.WriteFeedConfig(temp, broker.Port);
+        await using (var collector = await CollectorProcess.StartAsync("--feed-config", live, "--maildir", maildir))
+        {
+            await using var client = await LmtpClient.OpenAsync(collector.EndPoint);
+            for (var i = 0; i < 3; i++)
+                Assert.StartsWith("250 2.0.0", (await client.DeliverAsync(Archive.Message(i), "v@trap.example"))[0]);
+        }
+        // A broker that is not there: every message waits in the publisher for its 60 s deadline, unless stopped.
+        var down = Archive.WriteFeedConfig(temp, Archive.FreePort(), "down.yml");
+        await using var replay = CollectorProcess.Run("replay", "-m", maildir, "-f", down);
+        await replay.WaitForLineAsync("replay: 3 messages", TimeSpan.FromSeconds(30));
+
+        await replay.SignalAsync("TERM");
+
+        Assert.Equal(1, await replay.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.True(replay.Output.Contains("replay: interrupted: 0/3 published", StringComparison.Ordinal), replay.Output);
+        var since = System.Text.RegularExpressions.Regex.Match(replay.Output, "to go on: --since (\\S+)");
+        Assert.True(since.Success, replay.Output);
+        await using var subscriber = await Archive.SubscribeAsync(broker);
+        var (exit, output) = await CollectorProcess.RunToEndAsync("replay", "-m", maildir, "-f", live, "--since", since.Groups[1].Value);
+        Assert.True(exit == 0, output);
+        Assert.Contains("replay: 3/3 published", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_replayed_payload_is_byte_for_byte_the_one_first_published_envelope_and_all()
     {
         await using var broker = await Archive.StartBrokerAsync();

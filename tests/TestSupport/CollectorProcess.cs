@@ -169,6 +169,17 @@ public sealed partial class CollectorProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM, and the clean exit (0) it must lead to; anything else fails with the program's output.</summary>
+    public async Task StopCleanlyAsync(TimeSpan deadline)
+    {
+        var exit = await TerminateAsync(deadline);
+        if (exit != 0)
+            throw new InvalidOperationException($"smtp-collector exited {exit} after SIGTERM, not 0:\n{Output}");
+    }
+
+    /// <summary>Starts the program with exactly <paramref name="arguments"/> and returns at once (e.g. replay, to signal it).</summary>
+    public static CollectorProcess Run(params string[] arguments) => Launch(arguments);
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -22,7 +22,7 @@ public static class ReplayCommand
         {
             maildir, feed, since, until, deadline, progress, summary,
         };
-        command.SetAction(async (parse, cancellation) =>
+        command.SetAction(async parse =>
         {
             ReplayOptions options;
             try
@@ -45,7 +45,8 @@ public static class ReplayCommand
                 await Console.Error.WriteLineAsync($"smtp-collector replay: {ex.Message}");
                 return 2;
             }
-            return await ArchiveReplay.RunAsync(options, cancellation);
+            using var signals = new TerminationSignals();
+            return await ArchiveReplay.RunAsync(options, signals.Token);
         });
         return command;
     }

@@ -57,17 +57,18 @@ public static class ArchiveReplay
             })
             .WithHpfeedsPublisher(options.Feed));
         using var host = builder.Build();
-        await host.StartAsync(cancellation);
+        // Not cancelled by a signal: a replay stopped while it starts still says where to start again.
+        await host.StartAsync(CancellationToken.None);
         try
         {
-            var publisher = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<MessageSink>(cancellation);
+            var publisher = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<MessageSink>(CancellationToken.None);
             var tally = new ReplayTally(items.Count);
             using var progress = new CancellationTokenSource();
             var reporter = ReportAsync(tally, options.ProgressInterval, progress.Token);
             await PublishAllAsync(items, publisher, options, tally, cancellation);
             await progress.CancelAsync();
             await reporter;
-            Console.WriteLine($"replay: {tally.Line()}");
+            Console.WriteLine(cancellation.IsCancellationRequested ? $"replay: interrupted: {tally.Line()}" : $"replay: {tally.Line()}");
             if (tally.AllPublished)
                 return 0;
             Console.WriteLine(tally.FirstNotPublished is { } first
@@ -85,14 +86,22 @@ public static class ArchiveReplay
     {
         using var window = new SemaphoreSlim(options.Feed.Window * 2);
         var outstanding = new List<Task>();
-        for (var index = 0; index < items.Count && !tally.Stopped && !cancellation.IsCancellationRequested; index++)
+        for (var index = 0; index < items.Count && !tally.Stopped; index++)
         {
-            await window.WaitAsync(cancellation);
             var item = items[index];
+            try
+            {
+                await window.WaitAsync(cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                tally.Interrupted(item);
+                break;
+            }
             byte[] bytes;
             try
             {
-                bytes = await File.ReadAllBytesAsync(item.Path, cancellation);
+                bytes = await File.ReadAllBytesAsync(item.Path, CancellationToken.None);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

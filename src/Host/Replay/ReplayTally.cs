@@ -46,9 +46,21 @@ public sealed class ReplayTally(int total)
         lock (_lock)
         {
             _failed++;
-            if (FirstNotPublished is null || item.Envelope.ReceivedAt < FirstNotPublished.Envelope.ReceivedAt)
-                FirstNotPublished = item;
+            StartAgainAt(item);
         }
+    }
+
+    /// <summary>Stopped by a signal before <paramref name="next"/> was handed out: neither published nor failed.</summary>
+    public void Interrupted(ReplayItem next)
+    {
+        lock (_lock)
+            StartAgainAt(next);
+    }
+
+    private void StartAgainAt(ReplayItem item)
+    {
+        if (FirstNotPublished is null || item.Envelope.ReceivedAt < FirstNotPublished.Envelope.ReceivedAt)
+            FirstNotPublished = item;
     }
 
     public string Line()

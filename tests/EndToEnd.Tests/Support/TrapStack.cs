@@ -77,7 +77,7 @@ public class TrapStack : IAsyncLifetime
     {
         var collector = Collector ?? throw new InvalidOperationException("the collector is not running");
         Collector = null;
-        Assert.Equal(0, await collector.TerminateAsync(Deadline));
+        await collector.StopCleanlyAsync(Deadline);
         await collector.DisposeAsync();
     }
 

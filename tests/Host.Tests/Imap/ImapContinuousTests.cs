@@ -38,7 +38,7 @@ public sealed class ImapContinuousTests
         await dovecot.StartAgainAsync();
         await PublishedFile.WaitForAsync(published, TrapCorpus.Sha256(corpus[3]), TimeSpan.FromSeconds(30), () => collector.Output + "\n" + dovecot.Log);
 
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(30));
         var payloads = StoredPayload.ReadAll(published);
         Assert.Equal(corpus.Select(TrapCorpus.Sha256).Order(), payloads.Select(p => p.Sha256).Order());
         Assert.All(payloads, p => Assert.True(p.HashMatches));
@@ -71,7 +71,7 @@ public sealed class ImapContinuousTests
         var refused = collector.Output.Split('\n').Where(l => l.Contains("trap2@", StringComparison.Ordinal) && l.Contains("login refused", StringComparison.Ordinal)).ToArray();
         Assert.Single(refused);
         Assert.Contains("Authentication failed", refused[0], StringComparison.Ordinal);
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class ImapOperationsTests
         await dovecot.StartAgainAsync();
         Assert.True(await MetricsScrape.BecomesAsync(http, "/readyz", HttpStatusCode.OK, TimeSpan.FromSeconds(20)), collector.Output);
         Assert.Equal(1, MetricsScrape.Sum(await MetricsScrape.GetAsync(http, "/metrics"), "smtp_collector_imap_mailbox_up"));
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

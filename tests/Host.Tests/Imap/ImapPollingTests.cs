@@ -24,7 +24,7 @@ public sealed class ImapPollingTests
         var second = await mailbox.AppendAsync(messages[1]);
         var took = await PublishedFile.WaitForAsync(MailboxFile.Published(temp), TrapCorpus.Sha256(messages[1]), TimeSpan.FromSeconds(15), () => collector.Output);
         Assert.True(took < TimeSpan.FromSeconds(5), $"published after {took} with poll_seconds: 1");
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(30));
 
         Assert.Contains("no UIDPLUS", collector.Output, StringComparison.Ordinal);
         Assert.Contains("the server offers no IDLE: polling every 1 s", collector.Output, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ public sealed class ImapShutdownTests
 
         await using var collector = ImapCollectorProcess.Start(MailboxFile.Arguments(temp, file, "-c"));
         await collector.WaitForOutputAsync("published uid 20 ", TimeSpan.FromSeconds(60));
-        Assert.Equal(0, await collector.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await collector.StopCleanlyAsync(TimeSpan.FromSeconds(30));
 
         var published = StoredPayload.ReadAll(MailboxFile.Published(temp)).Select(p => p.Sha256).ToList();
         Assert.InRange(published.Count, 20, shaByUid.Count - 1);

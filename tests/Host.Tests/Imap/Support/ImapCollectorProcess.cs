@@ -82,6 +82,14 @@ public sealed class ImapCollectorProcess : IAsyncDisposable
         return await WaitForExitAsync(deadline);
     }
 
+    /// <summary>SIGTERM, and the clean exit (0) it must lead to; anything else fails with the program's output.</summary>
+    public async Task StopCleanlyAsync(TimeSpan deadline)
+    {
+        var exit = await TerminateAsync(deadline);
+        if (exit != 0)
+            throw new InvalidOperationException($"smtp-collector imap exited {exit} after SIGTERM, not 0:\n{Output}");
+    }
+
     public async Task KillAsync()
     {
         _process.Kill(entireProcessTree: true);
