@@ -15,10 +15,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var (broker, subscriber) = await ClusterNodes.BrokerAsync();
         await using var _ = broker;
         await using var __ = subscriber;
-        // Node 2 also archives: what it received, wherever that was published.
+        // Node 2 also archives (what it received, wherever that was published) and summarises (the summary crosses too).
         var archive = temp.File("archive-2");
         await using var cluster = await CollectorCluster.StartAsync(temp.Path, 20, [broker.Port, broker.Port, MetricsScrape.FreePort()], http: true,
-            nodeConfig: i => i == 2 ? $"archive: maildir:{archive}" : "");
+            nodeConfig: i => i == 2 ? $"archive: maildir:{archive}\nsummary: true" : "");
         await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
         // Ready although its own link is down: it is an Up member and its peers' publishers are connected.
         Assert.True(await MetricsScrape.BecomesAsync(cluster.HttpPorts![2], "/readyz", System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30)));
@@ -42,6 +42,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await subscriber.WaitForAsync(messages.Count, TimeSpan.FromSeconds(30));
         Assert.Equal(messages.Select(Archive.Sha256).Order(StringComparer.Ordinal), ClusterNodes.PublishedHashes(subscriber).Order(StringComparer.Ordinal));
         Assert.Equal(messages.Where(m => m != local).Select(Archive.Sha256).Order(StringComparer.Ordinal), Archive.Read(archive).BySha256.Keys.Order(StringComparer.Ordinal));
+        foreach (var payload in subscriber.Received.Select(frame => System.Text.Json.JsonDocument.Parse(frame.Payload).RootElement))
+        {
+            var subject = payload.TryGetProperty("summary", out var summary) ? summary.GetProperty("subject").GetString() : null;
+            Assert.Equal(payload.GetProperty("sha256").GetString() == Archive.Sha256(local) ? null : "archive test ", subject?[..13]);
+        }
         // Spread over both connected peers (round robin), each of which took messages for its own publisher.
         Assert.Contains("taking messages from", cluster[0].Output, StringComparison.Ordinal);
         Assert.Contains("taking messages from", cluster[1].Output, StringComparison.Ordinal);

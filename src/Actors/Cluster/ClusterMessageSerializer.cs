@@ -122,12 +122,11 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             writer.Write(name);
             writer.Write(value);
         }
-        writer.Write(message.LhloName is not null);
-        if (message.LhloName is not null)
-            writer.Write(message.LhloName);
+        SummaryWire.WriteText(writer, message.LhloName);
         writer.Write(message.Peer);
         writer.Write(message.ReceivedAt.UtcTicks);
         writer.Write(message.TimeLeft.Ticks);
+        SummaryWire.Write(writer, message.Summary);
         // Last, and raw: the bytes the hash is over.
         writer.Write(message.Body.Length);
     }
@@ -144,15 +143,16 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         var xforward = ImmutableDictionary.CreateBuilder<string, string>();
         for (var i = 0; i < count; i++)
             xforward[reader.ReadString()] = reader.ReadString();
-        var lhlo = reader.ReadBoolean() ? reader.ReadString() : null;
+        var lhlo = SummaryWire.ReadText(reader);
         var peer = reader.ReadString();
         var receivedAt = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
         var timeLeft = TimeSpan.FromTicks(reader.ReadInt64());
+        var summary = SummaryWire.Read(reader);
         var length = reader.ReadInt32();
         var body = reader.ReadBytes(length);
         if (body.Length != length)
             throw new EndOfStreamException();
-        return new RemoteStore(id, body, sha256, sender, recipients, xforward.ToImmutable(), lhlo, peer, receivedAt, timeLeft);
+        return new RemoteStore(id, body, sha256, sender, recipients, xforward.ToImmutable(), lhlo, peer, receivedAt, timeLeft) { Summary = summary };
     }
 
     private static NotStoredReason ReadReason(BinaryReader reader) =>

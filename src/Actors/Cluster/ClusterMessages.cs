@@ -34,7 +34,11 @@ public sealed record RemoteStore(
     string? LhloName,
     string Peer,
     DateTimeOffset ReceivedAt,
-    TimeSpan TimeLeft) : IClusterMessage;
+    TimeSpan TimeLeft) : IClusterMessage
+{
+    /// <summary>The message's summary (<c>summary: true</c> where it came in), made there once.</summary>
+    public Protocol.Summary.MessageSummary? Summary { get; init; }
+}
 
 /// <summary>The peer's publisher has message <paramref name="Id"/> safe: the session may answer 250.</summary>
 public sealed record RemoteMessageStored(long Id) : IClusterMessage;

@@ -69,7 +69,7 @@ public sealed class LinkConsumerActor : ReceiveActor
             return;
         }
         var message = new ReceivedMessage(MessageBody.FromBytes(remote.Body), remote.Sha256,
-            new MessageEnvelope(remote.Sender, remote.Recipients, remote.Xforward, remote.LhloName, remote.Peer, remote.ReceivedAt));
+            new MessageEnvelope(remote.Sender, remote.Recipients, remote.Xforward, remote.LhloName, remote.Peer, remote.ReceivedAt)) { Summary = remote.Summary };
         _pending[message] = remote.Id;
         _metrics?.MessageTaken();
         _publisher.Tell(new StoreMessage(message, DateTime.UtcNow + remote.TimeLeft));

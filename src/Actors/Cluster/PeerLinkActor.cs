@@ -96,7 +96,7 @@ public sealed class PeerLinkActor : ReceiveActor, IWithTimers
         var envelope = message.Envelope;
         _pending[id] = new Pending(message, Sender, store.Deadline);
         _queue.AddLast(new RemoteStore(id, body, message.Sha256, envelope.Sender, envelope.Recipients, envelope.Xforward, envelope.LhloName,
-            envelope.Peer, envelope.ReceivedAt, store.Deadline - DateTime.UtcNow));
+            envelope.Peer, envelope.ReceivedAt, store.Deadline - DateTime.UtcNow) { Summary = message.Summary });
         SendNext();
     }
 

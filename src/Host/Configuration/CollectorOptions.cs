@@ -60,14 +60,10 @@ public sealed record CollectorOptions(LmtpServerSettings Lmtp, SinkOptions Sink)
     /// <summary>This node's place in a cluster (<c>cluster:</c>); none: a single node, no remoting loaded.</summary>
     public ClusterNodeOptions? Cluster { get; init; }
 
-    /// <summary>
-    /// A cluster shares hpfeeds publishers (each node archives what it received). The summary is a single-node feature
-    /// so far: it travels with the message, and the cross-node serializer does not carry it.
-    /// </summary>
+    /// <summary>A cluster shares hpfeeds publishers (each node archives what it received): there must be some.</summary>
     public CollectorOptions CheckCluster(string source) =>
         Cluster is null ? this
         : Feed is null ? throw new ConfigException($"{source}: cluster: needs an hpfeeds broker (--feed-config): a cluster shares publishers")
-        : Summary ? throw new ConfigException($"{source}: cluster: does not work with summary: true yet")
         : this;
 
     public static CollectorOptions From(CollectorConfig config, string source)

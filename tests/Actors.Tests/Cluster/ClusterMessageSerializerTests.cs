@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using SmtpCollector.Actors.Cluster;
 using SmtpCollector.Protocol.Payload;
+using SmtpCollector.Protocol.Summary;
 using Xunit;
 
 namespace SmtpCollector.Actors.Tests.Cluster;
@@ -12,7 +13,7 @@ namespace SmtpCollector.Actors.Tests.Cluster;
 public sealed class ClusterMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString(
     File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.hocon"))))
 {
-    public static TheoryData<string> Kinds => ["announced", "open-link", "remote-store", "remote-store-empty", "stored", "not-stored"];
+    public static TheoryData<string> Kinds => ["announced", "open-link", "remote-store", "remote-store-summary", "remote-store-empty", "stored", "not-stored"];
 
     private IClusterMessage Sample(string kind)
     {
@@ -25,6 +26,13 @@ public sealed class ClusterMessageSerializerTests() : Akka.TestKit.Xunit2.TestKi
             "remote-store" => new RemoteStore(42, body, Convert.ToHexStringLower(SHA256.HashData(body)), "s@example.net", ["a@trap.example", "b@trap.example"],
                 ImmutableDictionary<string, string>.Empty.Add("ADDR", "192.0.2.1").Add("HELO", "spam.example"), "mx.example", "127.0.0.1:4711",
                 new DateTimeOffset(2026, 12, 5, 17, 0, 0, TimeSpan.Zero), TimeSpan.FromSeconds(59.5)),
+            "remote-store-summary" => new RemoteStore(43, body, Convert.ToHexStringLower(SHA256.HashData(body)), "", ["a@trap.example"],
+                ImmutableDictionary<string, string>.Empty, null, "127.0.0.1:4711", DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1))
+            {
+                Summary = new MessageSummary("Rechnung für Sie", "\"Billing\" <a@spam.example>", null, new DateTimeOffset(2026, 12, 5, 10, 0, 0, TimeSpan.FromHours(-5.5)),
+                    "<1@spam.example>", [new AttachmentSummary("invoice.zip", "application/zip", 40_123, "ab12"), new AttachmentSummary(null, "text/plain", 0, "e3b0")],
+                    Limit: "max_parts"),
+            },
             "remote-store-empty" => new RemoteStore(0, [], "e3b0", "", [], ImmutableDictionary<string, string>.Empty, null, "", DateTimeOffset.UnixEpoch, TimeSpan.Zero),
             "stored" => new RemoteMessageStored(long.MaxValue),
             "not-stored" => new RemoteMessageNotStored(7, NotStoredReason.TooLarge, "payload over max_payload_bytes"),
@@ -49,7 +57,9 @@ public sealed class ClusterMessageSerializerTests() : Akka.TestKit.Xunit2.TestKi
             Assert.Equal(store.Body, copy.Body);
             Assert.Equal(store.Recipients, copy.Recipients);
             Assert.Equal(store.Xforward.OrderBy(p => p.Key), copy.Xforward.OrderBy(p => p.Key));
-            Assert.Equal(store with { Body = copy.Body, Recipients = copy.Recipients, Xforward = copy.Xforward }, copy);
+            Assert.Equal(store.Summary?.Attachments, copy.Summary?.Attachments);
+            Assert.Equal(store.Summary, copy.Summary is null ? null : copy.Summary with { Attachments = store.Summary!.Attachments });
+            Assert.Equal(store with { Body = copy.Body, Recipients = copy.Recipients, Xforward = copy.Xforward, Summary = copy.Summary }, copy);
             // The bytes go raw: the record around them is small.
             Assert.InRange(bytes.Length - store.Body.Length, 1, 512);
         }
