@@ -9,8 +9,8 @@ namespace SmtpCollector.EndToEnd.Tests;
 /// <summary>
 /// Real Postfix in front of a three-node cluster (node 2 first, nodes 0 and 1 as its fallbacks). Node 2's broker address is
 /// dead, so what it takes is published by nodes 0 and 1. Under a steady stream of mail, node 1 (a publisher for node 2) is
-/// killed with SIGKILL and restarted, then node 2 (the node Postfix talks to) is: every message Postfix accepted reaches
-/// the subscriber; duplicates are allowed (at least once) and counted.
+/// killed with SIGKILL and restarted, then node 2 (the node Postfix talks to) is, and Postfix meanwhile delivers to its
+/// fallbacks: every message Postfix accepted reaches the subscriber; duplicates are allowed (at least once) and counted.
 /// </summary>
 public sealed class ClusterNodeLossTests(ITestOutputHelper output)
 {
@@ -85,6 +85,9 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
             }
         }
 
+        int ToFallbacks() => postfix.Log.Split('\n').Count(line => line.Contains("status=sent", StringComparison.Ordinal)
+            && (line.Contains($"]:{cluster.LmtpPorts[0]},", StringComparison.Ordinal) || line.Contains($"]:{cluster.LmtpPorts[1]},", StringComparison.Ordinal)));
+
         // Node 1, one of the two publishing for node 2, dies with messages in flight, and comes back.
         await WaitForPublishedAsync(Messages / 4);
         await cluster.KillAsync(1);
@@ -94,6 +97,14 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
         // Node 2, the one Postfix delivers to, dies in the middle of sessions, and comes back.
         await WaitForPublishedAsync(Messages / 2);
         await cluster.KillAsync(2);
+        // Postfix fails over: what it delivers now goes to node 0 or 1 (flushed, bounded).
+        var sentToFallbacks = ToFallbacks();
+        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(120); ToFallbacks() == sentToFallbacks; await Task.Delay(250))
+        {
+            if (DateTime.UtcNow >= until)
+                throw new TimeoutException($"node 2 down, and nothing delivered to nodes 0 and 1 within 120 s\n{postfix.Log}");
+            await postfix.FlushAsync();
+        }
         await WaitForPublishedAsync(Messages * 5 / 8);
         await cluster.StartAsync(2);
         await cluster.WaitForPublishersAsync(2, localUp: false, connectedPeers: 2);
@@ -117,6 +128,9 @@ public sealed class ClusterNodeLossTests(ITestOutputHelper output)
         await postfix.WaitForEmptyQueueAsync();
         // The restarted nodes rejoined the cluster: node 2 routes through both peers again, node 1's publisher took messages.
         Assert.Contains("taking messages from", cluster[1].Output, StringComparison.Ordinal);
+        output.WriteLine($"delivered to the fallback nodes: {ToFallbacks()}");
+        // No lmtp(8) process died on the way (a fallback written in a destination's syntax is fatal to every one).
+        Assert.DoesNotContain(postfix.Log.Split('\n'), line => line.Contains("fatal:", StringComparison.Ordinal) || line.Contains("panic:", StringComparison.Ordinal));
     }
 
     private static int Count(string log, string what) => log.Split('\n').Count(line => line.Contains(what, StringComparison.Ordinal));
