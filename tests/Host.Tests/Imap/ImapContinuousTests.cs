@@ -5,11 +5,11 @@ using Xunit;
 
 namespace SmtpCollector.Host.Tests.Imap;
 
-/// <summary><c>-c</c>: new mail published within seconds (IDLE), after a reconnect too, in every configured folder.</summary>
+/// <summary><c>-c</c>: new mail published as it comes (IDLE, not the poll), after a reconnect too, in every configured folder.</summary>
 public sealed class ImapContinuousTests
 {
     [Fact]
-    public async Task New_mail_is_published_within_5_s_in_every_folder_and_after_dovecot_restarts()
+    public async Task New_mail_is_published_as_it_comes_in_every_folder_and_after_dovecot_restarts()
     {
         await using var dovecot = await DovecotServer.StartAsync(new Dictionary<string, string> { ["trap1"] = "secret1" });
         await using var mailbox = await TrapMailbox.OpenAsync(dovecot, "trap1", "secret1");
@@ -17,7 +17,9 @@ public sealed class ImapContinuousTests
         using var temp = new TempDirectory();
         var corpus = TrapCorpus.All.Where(m => m.Bytes.Length < 50_000).Select(m => m.Bytes).Take(4).ToArray();
         await mailbox.AppendAsync(corpus[0]);
-        var file = MailboxFile.Write(temp, MailboxFile.Entry(dovecot.PlainPort, "trap1", "secret1", folders: ["INBOX", "Junk"]));
+        var file = MailboxFile.Write(temp, MailboxFile.Entry(dovecot.PlainPort, "trap1", "secret1", folders: ["INBOX", "Junk"],
+            // Ten minutes between polls: what is published within the waits below was pushed (IDLE), not polled.
+            extra: "poll_seconds: 600"));
         var published = MailboxFile.Published(temp);
 
         await using var collector = ImapCollectorProcess.Start(MailboxFile.Arguments(temp, file, "-c"));
@@ -25,12 +27,10 @@ public sealed class ImapContinuousTests
 
         // Appended while the collector waits in IDLE.
         await mailbox.AppendAsync(corpus[1]);
-        var took = await PublishedFile.WaitForAsync(published, TrapCorpus.Sha256(corpus[1]), TimeSpan.FromSeconds(15), () => collector.Output);
-        Assert.True(took < TimeSpan.FromSeconds(5), $"published after {took}");
+        await PublishedFile.WaitForAsync(published, TrapCorpus.Sha256(corpus[1]), TimeSpan.FromSeconds(30), () => collector.Output);
 
         await mailbox.AppendAsync(corpus[2], folder: "Junk");
-        took = await PublishedFile.WaitForAsync(published, TrapCorpus.Sha256(corpus[2]), TimeSpan.FromSeconds(15), () => collector.Output);
-        Assert.True(took < TimeSpan.FromSeconds(5), $"Junk: published after {took}");
+        await PublishedFile.WaitForAsync(published, TrapCorpus.Sha256(corpus[2]), TimeSpan.FromSeconds(30), () => collector.Output);
 
         // Delivered while the server is down: no EXISTS is ever seen for it; the search after the reconnect finds it.
         await dovecot.StopAsync();
