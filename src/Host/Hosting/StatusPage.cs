@@ -30,7 +30,9 @@ public static class StatusPage
         Arrival(page, report);
         page.Append("<div class=\"cards\">");
         Card(page, "Messages, last minute / hour / day", $"{report.LastMinute} / {report.LastHour} / {report.LastDay}");
-        Card(page, "Stored (250) / deferred (4xx) / refused (5xx)", $"{report.Stored} / {report.Deferred} / {report.Refused}");
+        // An IMAP source answers no one: what it did not publish stays in the mailbox for the next pass.
+        Card(page, report.ImapMailboxes is null ? "Stored (250) / deferred (4xx) / refused (5xx)" : "Published / left for the next pass / too large",
+            $"{report.Stored} / {report.Deferred} / {report.Refused}");
         if (report.InFlightLimit > 0)
             Card(page, "Memory in flight", $"{Mb(report.InFlightBytes)} of {Mb(report.InFlightLimit)}");
         Broker(page, report.Broker);
@@ -52,7 +54,10 @@ public static class StatusPage
     {
         var last = report.LastMessage is { } at ? $"last message {Ago(report.Now - at)} ago ({Time(at)})" : "no message since the start";
         if (report.Silent)
-            page.Append(CultureInfo.InvariantCulture, $"<div class=\"state warn\" id=\"silence\">The trap is silent: {last}, longer than {report.SilenceWarningMinutes:0.##} minutes. Check the front (Postfix, DNS, the MX) and the network.</div>");
+        {
+            var check = report.ImapMailboxes is null ? "the front (Postfix, DNS, the MX) and the network" : "the mailboxes below (logins, folders) and the provider's filtering";
+            page.Append(CultureInfo.InvariantCulture, $"<div class=\"state warn\" id=\"silence\">The trap is silent: {last}, longer than {report.SilenceWarningMinutes:0.##} minutes. Check {check}.</div>");
+        }
         else
             page.Append(CultureInfo.InvariantCulture, $"<div class=\"state ok\">Mail is arriving: {last}.</div>");
     }

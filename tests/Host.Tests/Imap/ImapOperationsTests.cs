@@ -53,6 +53,9 @@ public sealed class ImapOperationsTests
         Assert.Contains("<h2>IMAP mailboxes</h2>", page, StringComparison.Ordinal);
         Assert.Contains($"<td>{name}</td><td>INBOX</td><td>logged in</td>", page, StringComparison.Ordinal);
         Assert.Contains("counted 3", page, StringComparison.Ordinal); // the last messages, as for LMTP
+        // In an IMAP source's words, not in LMTP replies: nothing here answers 250 or 4xx.
+        Assert.Contains("Published / left for the next pass / too large", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("(250)", page, StringComparison.Ordinal);
         Assert.DoesNotContain("never-shown", page, StringComparison.Ordinal);
         Assert.Equal(0, (await CollectorProcess.RunToEndAsync("health", "--http", $"http://127.0.0.1:{http}")).ExitCode);
 
