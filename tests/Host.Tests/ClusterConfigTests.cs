@@ -37,6 +37,21 @@ public sealed class ClusterConfigTests
     [InlineData("cluster:\n  seed_nodes: [\"h\"]\n", "is not HOST:PORT")]
     [InlineData("cluster:\n  system_name: \"a b\"\n  seed_nodes: [\"h:1\"]\n", "cluster.system_name 'a b'")]
     [InlineData("cluster:\n  seeds: [\"h:1\"]\n", "seeds")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  seed_nodes: [\"h:1\"]\n", "cluster.seed_nodes and cluster.discovery exclude each other")]
+    [InlineData("cluster:\n  discovery: dns\n", "cluster.discovery must be kubernetes or config, is 'dns'")]
+    [InlineData("cluster:\n  seed_nodes: [\"h:1\"]\n  management_port: 8558\n", "cluster.management_port is for cluster bootstrap")]
+    [InlineData("cluster:\n  seed_nodes: [\"h:1\"]\n  pod_label_selector: app=x\n", "cluster.pod_label_selector is for cluster bootstrap")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  management_port: 70000\n", "cluster.management_port 70000 is not a TCP port")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  port: 8558\n", "cluster.management_port 8558 is also cluster.port")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  required_contact_points: 0\n", "cluster.required_contact_points must be at least 1, is 0")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  service_name: \"a b\"\n", "cluster.service_name 'a b'")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  endpoints: [\"h:8558\"]\n", "cluster.endpoints is for discovery: config")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  pod_label_selector: \"\"\n", "cluster.pod_label_selector must not be empty")]
+    [InlineData("cluster:\n  discovery: config\n  endpoints: [\"h:8558\"]\n", "cluster.endpoints lists 1 management endpoint(s), fewer than required_contact_points (2)")]
+    [InlineData("cluster:\n  discovery: config\n  endpoints: [\"h:8558\", \"h\"]\n", "cluster.endpoints: 'h' is not HOST:PORT")]
+    [InlineData("cluster:\n  discovery: config\n  endpoints: [\"h:1\", \"h:2\"]\n  pod_namespace: x\n", "cluster.pod_namespace is for discovery: kubernetes")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  public_host: a\n  public_host_env: POD_IP\n", "cluster.public_host and cluster.public_host_env exclude each other")]
+    [InlineData("cluster:\n  discovery: kubernetes\n  public_host_env: SMTP_COLLECTOR_TEST_UNSET\n", "cluster.public_host_env names SMTP_COLLECTOR_TEST_UNSET, which is not set")]
     public void A_bad_cluster_section_is_refused_with_what_is_wrong(string yaml, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => CollectorOptions.From(ConfigLoader.Parse(yaml, "test.yml"), "test.yml"));

@@ -6,8 +6,10 @@ namespace SmtpCollector.TestSupport;
 
 /// <summary>
 /// Collector processes as the nodes of one cluster on loopback: remoting and LMTP on free ports picked here (so that a
-/// node restarted after a kill comes back where it was), node 0 the seed. Node i publishes to the broker port it is given
-/// (a dead one, for a node whose link is down); payloads up to <see cref="MaxPayloadBytes"/> are published whole.
+/// node restarted after a kill comes back where it was), node 0 the seed, or with <c>bootstrap</c> no seed at all:
+/// Cluster Bootstrap over config discovery, each node's management endpoint on a free port of its own. Node i publishes
+/// to the broker port it is given (a dead one, for a node whose link is down); payloads up to
+/// <see cref="MaxPayloadBytes"/> are published whole.
 /// </summary>
 public sealed partial class CollectorCluster : IAsyncDisposable
 {
@@ -16,8 +18,9 @@ public sealed partial class CollectorCluster : IAsyncDisposable
     private readonly string[] _feeds;
     private readonly CollectorProcess?[] _nodes;
 
-    private CollectorCluster(string[] configs, string[] feeds, int[] remotingPorts, int[] lmtpPorts, int[]? httpPorts)
+    private CollectorCluster(string[] configs, string[] feeds, int[] remotingPorts, int[] lmtpPorts, int[]? httpPorts, int[]? managementPorts)
     {
+        ManagementPorts = managementPorts;
         HttpPorts = httpPorts;
         _configs = configs;
         _feeds = feeds;
@@ -32,6 +35,9 @@ public sealed partial class CollectorCluster : IAsyncDisposable
 
     public IReadOnlyList<int> LmtpPorts { get; }
 
+    /// <summary>Each node's Akka.Management endpoint, with bootstrap; none with a seed node.</summary>
+    public IReadOnlyList<int>? ManagementPorts { get; }
+
     /// <summary>Each node's HTTP endpoint (/readyz, /metrics), when asked for; none otherwise.</summary>
     public IReadOnlyList<int>? HttpPorts { get; }
 
@@ -42,11 +48,17 @@ public sealed partial class CollectorCluster : IAsyncDisposable
     /// <param name="brokerPorts">One per node: the broker port it publishes to.</param>
     /// <param name="http">Give each node an HTTP endpoint (<see cref="HttpPorts"/>).</param>
     /// <param name="nodeConfig">More of a node's configuration (YAML lines), by its index.</param>
+    /// <param name="bootstrap">Form the cluster through Cluster Bootstrap (config discovery, every node required) instead of a seed node.</param>
     public static async Task<CollectorCluster> StartAsync(string directory, int sinkDeadlineSeconds, int[] brokerPorts, bool http = false,
-        Func<int, string>? nodeConfig = null)
+        Func<int, string>? nodeConfig = null, bool bootstrap = false)
     {
         var remoting = brokerPorts.Select(_ => FreePort()).ToArray();
         var lmtp = brokerPorts.Select(_ => FreePort()).ToArray();
+        var management = bootstrap ? brokerPorts.Select(_ => FreePort()).ToArray() : null;
+        var endpoints = management is null ? "" : string.Join(", ", management.Select(port => $"\"127.0.0.1:{port}\""));
+        // How the cluster forms: YAML under cluster:, each line after the first indented as the section's keys are.
+        string Formation(int i) => management is null ? $"seed_nodes: [\"127.0.0.1:{remoting[0]}\"]"
+            : $"discovery: config\n  management_port: {management[i]}\n  required_contact_points: {management.Length}\n  endpoints: [{endpoints}]";
         var configs = new string[brokerPorts.Length];
         var feeds = new string[brokerPorts.Length];
         for (var i = 0; i < brokerPorts.Length; i++)
@@ -71,11 +83,11 @@ public sealed partial class CollectorCluster : IAsyncDisposable
                 cluster:
                   host: 127.0.0.1
                   port: {remoting[i]}
-                  seed_nodes: ["127.0.0.1:{remoting[0]}"]
+                  {Formation(i)}
                 {nodeConfig?.Invoke(i) ?? ""}
                 """);
         }
-        var cluster = new CollectorCluster(configs, feeds, remoting, lmtp, http ? brokerPorts.Select(_ => FreePort()).ToArray() : null);
+        var cluster = new CollectorCluster(configs, feeds, remoting, lmtp, http ? brokerPorts.Select(_ => FreePort()).ToArray() : null, management);
         try
         {
             await Task.WhenAll(Enumerable.Range(0, configs.Length).Select(cluster.StartAsync));

@@ -75,8 +75,10 @@ public static class ConfigLoader
         if (!problem.Message.StartsWith(prefix, StringComparison.Ordinal))
             return problem;
         var rest = problem.Message[prefix.Length..];
-        var key = new string(rest.TakeWhile(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_').ToArray());
-        if (key.Length == 0)
+        // A key in a section is SECTION.KEY ("cluster.management_port"): pointed at as deep as the file has it.
+        var keys = new string(rest.TakeWhile(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '.').ToArray())
+            .Split('.', StringSplitOptions.RemoveEmptyEntries);
+        if (keys.Length == 0)
             return problem;
         try
         {
@@ -84,7 +86,15 @@ public static class ConfigLoader
             stream.Load(new StringReader(File.ReadAllText(path)));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
                 return problem;
-            var (name, value) = root.Children.FirstOrDefault(pair => (pair.Key as YamlScalarNode)?.Value == key);
+            YamlNode? name = null;
+            YamlNode? value = root;
+            foreach (var key in keys)
+            {
+                if (value is not YamlMappingNode section
+                    || section.Children.FirstOrDefault(pair => (pair.Key as YamlScalarNode)?.Value == key) is not { Key: { } found } pair)
+                    break;
+                (name, value) = (found, pair.Value);
+            }
             if (name is null || (value is YamlScalarNode { Value: { } text } && !rest.Contains(text, StringComparison.Ordinal)))
                 return problem;
             return new ConfigException($"{path}:{name.Start.Line}:{name.Start.Column}: {rest}");

@@ -19,11 +19,13 @@ public static class ClusterHostingExtensions
         builder.WithActors((system, _, _) => system.Log.Info("actor provider: {0}", ((ExtendedActorSystem)system).Provider.GetType().Name));
 
     /// <summary>
-    /// Akka.Remote and Akka.Cluster with static seed nodes, Distributed Pub/Sub on every node (the publishers' topic), and
-    /// the split-brain resolver's keep-majority strategy, chosen explicitly (README, "Cluster"). Leaving is part of
-    /// coordinated shutdown, whose cluster phases come after service-unbind, where the LMTP sessions finish.
+    /// Akka.Remote and Akka.Cluster, formed with static seed nodes or through Cluster Bootstrap (never both), Distributed
+    /// Pub/Sub on every node (the publishers' topic), and the split-brain resolver's keep-majority strategy, chosen
+    /// explicitly (README, "Cluster"). Leaving is part of coordinated shutdown, whose cluster phases come after
+    /// service-unbind, where the LMTP sessions finish.
     /// </summary>
-    public static AkkaConfigurationBuilder WithClusterNode(this AkkaConfigurationBuilder builder, ClusterNodeOptions cluster) =>
+    public static AkkaConfigurationBuilder WithClusterNode(this AkkaConfigurationBuilder builder, ClusterNodeOptions cluster)
+    {
         builder
             .WithRemoting(new RemoteOptions { HostName = cluster.Host, PublicHostName = cluster.PublicHost, Port = cluster.Port })
             .WithClustering(new ClusterOptions
@@ -33,6 +35,8 @@ public static class ClusterHostingExtensions
                 SplitBrainResolver = new KeepMajorityOption(),
             })
             .WithDistributedPubSub("");
+        return cluster.Bootstrap is { } bootstrap ? builder.WithBootstrapFormation(cluster, bootstrap) : builder;
+    }
 
     /// <summary>
     /// This node's hpfeeds publisher behind the cluster sink, registered as the <see cref="MessageSink"/>: a message goes

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SmtpCollector.TestBroker;
+using Xunit;
 
 namespace SmtpCollector.Host.Tests.Support;
 
@@ -37,4 +38,16 @@ public static class ClusterNodes
             var sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json.GetProperty("msg").GetString()!)));
             return sha256 == json.GetProperty("sha256").GetString() ? sha256 : throw new InvalidOperationException($"payload's bytes do not hash to {sha256}");
         }).ToList();
+
+    /// <summary>Node <paramref name="index"/>'s <c>cluster</c> in /api/status, checked: its members are the cluster's nodes, each Up and reachable.</summary>
+    public static async Task<JsonElement> UpMembersAsync(CollectorCluster cluster, int index)
+    {
+        using var status = JsonDocument.Parse(await MetricsScrape.GetAsync(cluster.HttpPorts![index], "/api/status"));
+        var view = status.RootElement.GetProperty("cluster").Clone();
+        var members = view.GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(cluster.RemotingPorts.Select(port => $"akka.tcp://smtp-collector@127.0.0.1:{port}").Order(StringComparer.Ordinal),
+            members.Select(m => m.GetProperty("address").GetString()));
+        Assert.All(members, m => Assert.Equal(("Up", true), (m.GetProperty("status").GetString(), m.GetProperty("reachable").GetBoolean())));
+        return view;
+    }
 }
