@@ -22,12 +22,18 @@ public sealed class ComposeClusterTests
         Services().Children.Where(c => ((YamlScalarNode)c.Key).Value!.StartsWith("collector", StringComparison.Ordinal))
             .Select(c => (((YamlScalarNode)c.Key).Value!, (YamlMappingNode)c.Value));
 
-    private static ClusterNodeOptions ClusterOf(YamlMappingNode node)
+    /// <summary>The node's configuration file (its <c>--config</c>, in the container) as it is in the checkout.</summary>
+    private static string LocalConfigOf(YamlMappingNode node)
     {
         var config = ((YamlSequenceNode)node["command"]).Children.Select(c => ((YamlScalarNode)c).Value!)
             .Single(a => a.StartsWith("--config=", StringComparison.Ordinal))["--config=".Length..];
         Assert.StartsWith("/etc/smtp-collector/", config, StringComparison.Ordinal);
-        var local = Path.Combine(Paths.RepositoryRoot, "deploy", config["/etc/smtp-collector/".Length..]);
+        return Path.Combine(Paths.RepositoryRoot, "deploy", config["/etc/smtp-collector/".Length..]);
+    }
+
+    private static ClusterNodeOptions ClusterOf(YamlMappingNode node)
+    {
+        var local = LocalConfigOf(node);
         var parsed = ConfigLoader.Load(local);
         // The domains file is the container's (/etc/smtp-collector/domains), not here.
         Assert.Equal("/etc/smtp-collector/domains", parsed.DomainsFile);
@@ -63,4 +69,22 @@ public sealed class ComposeClusterTests
         var name = destination["inet:".Length..].Split(':')[0];
         Assert.All(Nodes(), n => Assert.Contains(name, Aliases(n.Node)));
     }
+
+    [Fact]
+    public void The_monitoring_profile_scrapes_every_node_on_its_http_port()
+    {
+        var mount = Assert.Single(((YamlSequenceNode)((YamlMappingNode)Services()["prometheus"])["volumes"]).Children.Select(v => ((YamlScalarNode)v).Value!));
+        Assert.Equal("./deploy/prometheus/prometheus-cluster.yml:/etc/prometheus/prometheus.yml:ro", mount);
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(Paths.RepositoryRoot, "deploy", "prometheus", "prometheus-cluster.yml"))));
+        var job = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)yaml.Documents[0].RootNode)["scrape_configs"]).Children.Single();
+        var targets = ((YamlSequenceNode)((YamlMappingNode)((YamlSequenceNode)job["static_configs"]).Children.Single())["targets"]).Children
+            .Select(t => ((YamlScalarNode)t).Value!).Order(StringComparer.Ordinal);
+        // Each node by its public name (its service or its own alias), on the port its http_listen binds.
+        var expected = Nodes().Select(n => (Cluster: ClusterOf(n.Node), Http: HttpPortOf(n.Node)))
+            .Select(n => $"{n.Cluster.PublicHost}:{n.Http}").Order(StringComparer.Ordinal);
+        Assert.Equal(expected, targets);
+    }
+
+    private static string HttpPortOf(YamlMappingNode node) => ConfigLoader.Load(LocalConfigOf(node)).HttpListen.Split(':')[^1];
 }

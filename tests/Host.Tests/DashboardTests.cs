@@ -54,11 +54,13 @@ public sealed partial class DashboardTests
         Assert.All(used, name => Assert.True(exposed.Contains(name), $"{name} is used but not on /metrics"));
     }
 
-    [Fact]
-    public async Task Promtool_accepts_the_monitoring_profiles_prometheus_configuration_with_the_alert_rules()
+    [Theory]
+    [InlineData("prometheus.yml")]
+    [InlineData("prometheus-cluster.yml")]
+    public async Task Promtool_accepts_the_monitoring_profiles_prometheus_configuration_with_the_alert_rules(string file)
     {
         var start = new ProcessStartInfo("promtool") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "check", "config", Path.Combine(Paths.RepositoryRoot, "deploy", "prometheus", "prometheus.yml") })
+        foreach (var argument in new[] { "check", "config", Path.Combine(Paths.RepositoryRoot, "deploy", "prometheus", file) })
             start.ArgumentList.Add(argument);
         using var promtool = Process.Start(start)!;
         var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
