@@ -43,11 +43,12 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     {
         if (obj is RemoteStore message)
         {
-            // The body is copied once, into the array that goes out (through a MemoryStream and its ToArray, twice).
+            // The body is copied once, into the array that goes out (through a MemoryStream and its ToArray, twice); every
+            // byte of that array is written here, so it is not zeroed first (at 100 KB the zeroing showed in a profile).
             var envelope = Encode(writer => WriteEnvelope(writer, message));
-            var bytes = new byte[envelope.Length + message.Body.Length];
+            var bytes = GC.AllocateUninitializedArray<byte>(envelope.Length + message.Body.Length);
             envelope.CopyTo(bytes, 0);
-            message.Body.CopyTo(bytes, envelope.Length);
+            message.Body.Span.CopyTo(bytes.AsSpan(envelope.Length));
             return bytes;
         }
         return Encode(writer => Write(writer, obj));
@@ -95,7 +96,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             {
                 AnnouncedManifest => new PublisherAnnounced(ReadRef(reader), reader.ReadBoolean()),
                 OpenLinkManifest => new OpenLink(ReadRef(reader), ReadRef(reader)),
-                RemoteStoreManifest => ReadRemoteStore(reader),
+                RemoteStoreManifest => ReadRemoteStore(reader, bytes),
                 StoredManifest => new RemoteMessageStored(reader.ReadInt64()),
                 NotStoredManifest => new RemoteMessageNotStored(reader.ReadInt64(), ReadReason(reader), reader.ReadString()),
                 _ => throw new SerializationException($"unknown cluster message manifest '{manifest}'"),
@@ -131,7 +132,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         writer.Write(message.Body.Length);
     }
 
-    private static RemoteStore ReadRemoteStore(BinaryReader reader)
+    private static RemoteStore ReadRemoteStore(BinaryReader reader, byte[] bytes)
     {
         var id = reader.ReadInt64();
         var sha256 = reader.ReadString();
@@ -149,9 +150,12 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         var timeLeft = TimeSpan.FromTicks(reader.ReadInt64());
         var summary = SummaryWire.Read(reader);
         var length = reader.ReadInt32();
-        var body = reader.ReadBytes(length);
-        if (body.Length != length)
+        // The rest of the array is the body: sliced, not copied. The array is this message's alone: remoting and
+        // Akka.Delivery's chunk assembly hand every deserialization an array of its own.
+        var at = (int)reader.BaseStream.Position;
+        if (length < 0 || length != reader.BaseStream.Length - at)
             throw new EndOfStreamException();
+        var body = bytes.AsMemory(at, length);
         return new RemoteStore(id, body, sha256, sender, recipients, xforward.ToImmutable(), lhlo, peer, receivedAt, timeLeft) { Summary = summary };
     }
 

@@ -21,12 +21,12 @@ public sealed record OpenLink(IActorRef ProducerController, IActorRef Link) : IC
 
 /// <summary>
 /// One message to publish on another node, carried by Akka.Delivery (chunked). <paramref name="Body"/> is the exact
-/// message bytes; <paramref name="Sha256"/> is checked against them on arrival. <paramref name="TimeLeft"/> rather than a
+/// message bytes (on arrival, a slice of the array the serializer was given: not copied again); <paramref name="Sha256"/> is checked against them on arrival. <paramref name="TimeLeft"/> rather than a
 /// deadline: the nodes' clocks need not agree.
 /// </summary>
 public sealed record RemoteStore(
     long Id,
-    byte[] Body,
+    ReadOnlyMemory<byte> Body,
     string Sha256,
     string Sender,
     IReadOnlyList<string> Recipients,

@@ -61,14 +61,14 @@ public sealed class LinkConsumerActor : ReceiveActor
         var remote = delivery.Message;
         delivery.ConfirmTo.Tell(ConsumerController.Confirmed.Instance);
         // The hash names the message everywhere downstream: bytes that do not match it are not published under it.
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(remote.Body));
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(remote.Body.Span));
         if (sha256 != remote.Sha256)
         {
             _log.Error("message {0} from {1} arrived with bytes hashing to {2}: refused", remote.Sha256, _link.Path.Address, sha256);
             _link.Tell(new RemoteMessageNotStored(remote.Id, NotStoredReason.Failed, "bytes do not match the hash"));
             return;
         }
-        var message = new ReceivedMessage(MessageBody.FromBytes(remote.Body), remote.Sha256,
+        var message = new ReceivedMessage(new MessageBody([remote.Body]), remote.Sha256,
             new MessageEnvelope(remote.Sender, remote.Recipients, remote.Xforward, remote.LhloName, remote.Peer, remote.ReceivedAt)) { Summary = remote.Summary };
         _pending[message] = remote.Id;
         _metrics?.MessageTaken();
