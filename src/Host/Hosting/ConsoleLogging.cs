@@ -21,7 +21,10 @@ public static class ConsoleLogging
     /// Microsoft.Extensions.Logging passes every level on, so that this switch alone decides.</param>
     public static ILoggingBuilder AddCollectorConsole(this ILoggingBuilder logging, bool json = false, LoggingLevelSwitch? level = null)
     {
-        var configuration = new LoggerConfiguration().MinimumLevel.ControlledBy(level ?? new LoggingLevelSwitch(LogEventLevel.Information));
+        var configuration = new LoggerConfiguration().MinimumLevel.ControlledBy(level ?? new LoggingLevelSwitch(LogEventLevel.Information))
+            // ASP.NET Core says four INFO lines per HTTP request: every Prometheus scrape and health check would be in the
+            // log, burying the one line per message. Its warnings and errors still come through.
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning);
         logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
         var logger = (json
                 ? configuration.WriteTo.Console(new RenderedCompactJsonFormatter())
