@@ -21,8 +21,8 @@ public sealed record OpenLink(IActorRef ProducerController, IActorRef Link) : IC
 
 /// <summary>
 /// One message to publish on another node, carried by Akka.Delivery (chunked). <paramref name="Body"/> is the exact
-/// message bytes (on arrival, a slice of the array the serializer was given: not copied again); <paramref name="Sha256"/> is checked against them on arrival. <paramref name="TimeLeft"/> rather than a
-/// deadline: the nodes' clocks need not agree.
+/// message bytes (on arrival, a slice of the array the serializer was given: not copied again); <paramref name="Sha256"/>
+/// is checked against them on arrival. <paramref name="TimeLeft"/> rather than a deadline: the nodes' clocks need not agree.
 /// </summary>
 public sealed record RemoteStore(
     long Id,

@@ -114,8 +114,9 @@ public sealed class CollectorMetrics : IDisposable
     }
 
     /// <summary>
-    /// The broker link's gauges, there only when a publisher is (without one, a 0 would read as a link down): the broker the publisher talks to now. Called again when a reload moves publishing to another broker: the gauges
-    /// follow it (their label is read at each collection), and the new broker's counters start at 0.
+    /// The broker link's gauges, there only when a publisher is (without one, a 0 would read as a link down): the broker
+    /// the publisher talks to now. Called again when a reload moves publishing to another broker: the gauges follow it
+    /// (their label is read at each collection), and the new broker's counters start at 0.
     /// </summary>
     public void ObserveBroker(string broker)
     {

@@ -15,6 +15,8 @@ public sealed class ComponentLogger : ReceiveActor, Akka.Dispatch.IRequiresMessa
 {
     private readonly ILoggerFactory _factory;
     private readonly Dictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
+    // Our actors' loggers by the class that logs: most events (a line per message) find theirs without building a string.
+    private readonly Dictionary<Type, ILogger> _byClass = [];
 
     public ComponentLogger()
     {
@@ -25,9 +27,7 @@ public sealed class ComponentLogger : ReceiveActor, Akka.Dispatch.IRequiresMessa
 
     private void Log(LogEvent logEvent)
     {
-        var category = Category(logEvent.LogClass, logEvent.LogSource);
-        if (!_loggers.TryGetValue(category, out var logger))
-            _loggers[category] = logger = _factory.CreateLogger(category);
+        var logger = LoggerFor(logEvent.LogClass, logEvent.LogSource);
         var level = logEvent.LogLevel() switch
         {
             Akka.Event.LogLevel.DebugLevel => MelLogLevel.Debug,
@@ -41,6 +41,23 @@ public sealed class ComponentLogger : ReceiveActor, Akka.Dispatch.IRequiresMessa
         logger.Log(level, default, logEvent.Message?.ToString() ?? "", logEvent.Cause, static (text, _) => text);
     }
 
+    private ILogger LoggerFor(Type? logClass, string? logSource)
+    {
+        if (logClass is not null && _byClass.TryGetValue(logClass, out var known))
+            return known;
+        var category = Category(logClass, logSource);
+        if (!_loggers.TryGetValue(category, out var logger))
+            _loggers[category] = logger = _factory.CreateLogger(category);
+        // Only where the class alone decides the category (see Category); otherwise it depends on the source.
+        if (logClass is not null && IsOurs(logClass))
+            _byClass[logClass] = logger;
+        return logger;
+    }
+
+    private const string Actors = "SmtpCollector.Actors.";
+
+    private static bool IsOurs(Type logClass) => logClass.Namespace?.StartsWith(Actors, StringComparison.Ordinal) == true;
+
     /// <summary>
     /// The component: for our actors, the last part of their namespace (<c>SmtpCollector.Actors.Sinks.Hpfeeds</c> gives
     /// <c>SmtpCollector.Hpfeeds</c>). An event Akka logs about one of our actors (a supervisor's, say) goes by the actor's
@@ -48,9 +65,11 @@ public sealed class ComponentLogger : ReceiveActor, Akka.Dispatch.IRequiresMessa
     /// </summary>
     public static string Category(Type? logClass, string? logSource)
     {
-        const string Actors = "SmtpCollector.Actors.";
-        if (logClass?.Namespace is { } ns && ns.StartsWith(Actors, StringComparison.Ordinal))
+        if (logClass is not null && IsOurs(logClass))
+        {
+            var ns = logClass.Namespace!;
             return "SmtpCollector." + ns[(ns.LastIndexOf('.') + 1)..];
+        }
         if (logSource is not null)
         {
             var user = logSource.IndexOf("/user/", StringComparison.Ordinal);

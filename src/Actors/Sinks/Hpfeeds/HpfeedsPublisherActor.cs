@@ -264,7 +264,7 @@ public sealed class HpfeedsPublisherActor : ReceiveActor, IWithTimers
         var wasConnected = _connection is not null;
         _connection = null;
         LinkChanged(false);
-        _metrics?.BrokerErrors.Add(1, new KeyValuePair<string, object?>("broker", $"{_settings.Host}:{_settings.Port}"));
+        _metrics?.BrokerErrors.Add(1, new KeyValuePair<string, object?>("broker", BrokerName));
         _metrics?.BrokerState(false, 0);
         _metrics?.BrokerFailed(lost.Reason);
         // Back to the front, in their order: at least once, never lost. Those already answered 451 are Postfix's to retry.
