@@ -84,8 +84,8 @@ public sealed class PeerLinkActor : ReceiveActor, IWithTimers
         byte[] body;
         try
         {
-            // The one copy of the bytes that crossing nodes costs: the pooled blocks go back (with their share of the
-            // in-flight budget) now, not when the peer answers.
+            // Out of the pooled blocks, so that they go back (with their share of the in-flight budget) now, not when the
+            // peer answers: Akka.Delivery serializes the message later, on its own thread, and keeps it for resending.
             body = message.Body.ToArray();
         }
         finally
